@@ -1,0 +1,103 @@
+// The design's entry points: init_observability() builds the process-wide SDK once from Options
+// and the environment (OTEL_*, ENABLE_TRACING, ...); shutdown() flushes and stops it.
+//
+//   int main() {
+//     obs::init_observability("adminara");
+//     ...
+//     obs::shutdown();   // also run automatically at exit
+//   }
+//
+// Thread-safety: all functions here are safe to call from any thread; init and shutdown
+// serialize on an internal mutex. Errors: with Options::strict_config, a configuration problem
+// throws ConfigError from init; otherwise it is logged to stderr once and the default is used.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adminara/obs/exporter.h"
+#include "adminara/obs/resource.h"
+#include "adminara/obs/sampler.h"
+#include "adminara/obs/tracer.h"
+
+namespace adminara::obs {
+
+/// A configuration value that cannot be used. what() names the variable (or option), the value
+/// and what is accepted.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Everything init_observability() can be told in code. Unset fields fall back to the
+/// environment, then to the defaults in docs/configuration.md. Code wins over the environment
+/// except for OTEL_SERVICE_NAME, which wins over service_name (as OTel specifies).
+struct Options {
+  std::string service_name = "adminara";
+  /// Empty: `service.version` from OTEL_RESOURCE_ATTRIBUTES, else the library version.
+  std::string service_version;
+  /// Extra resource attributes; they win over OTEL_RESOURCE_ATTRIBUTES.
+  std::vector<KeyValue> resource_attributes;
+  /// Unset: ENABLE_TRACING (default true) and OTEL_SDK_DISABLED (default false).
+  std::optional<bool> enable_tracing;
+  /// Comma list of console, memory, none. Empty: OTEL_TRACES_EXPORTER, else console in
+  /// development and none in production (deployment from ADMINARA_ENV).
+  std::string traces_exporter;
+  /// Exporters added in code, in addition to the ones named by traces_exporter.
+  std::vector<std::shared_ptr<SpanExporter>> span_exporters;
+  /// Null: OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on).
+  std::shared_ptr<const Sampler> sampler;
+  /// Unset: batch.
+  std::optional<ProcessorKind> span_processor;
+  /// Where the console exporter writes; null: std::cout. Not owned; must outlive shutdown().
+  std::ostream* console_output = nullptr;
+  /// Turn every configuration warning into a ConfigError thrown by init_observability().
+  bool strict_config = false;
+  /// Reads a variable; null: the process environment. Lets tests and embedders configure without
+  /// touching the real environment.
+  std::function<std::optional<std::string>(std::string_view)> getenv;
+};
+
+/// The process-wide SDK built by init_observability(). Lives until process exit.
+class Observability {
+ public:
+  virtual ~Observability() = default;
+  virtual TracerProvider& tracer_provider() = 0;
+  /// The tracer named after the service (what start_span() uses).
+  virtual Tracer tracer() = 0;
+  virtual const Resource& resource() const = 0;
+  /// Configuration problems found at init (each also logged once).
+  virtual const std::vector<std::string>& config_warnings() const = 0;
+  /// "development" or "production" (ADMINARA_ENV).
+  virtual const std::string& deployment_environment() const = 0;
+  /// The names of the active span exporters, e.g. {"console"}.
+  virtual const std::vector<std::string>& span_exporter_names() const = 0;
+  /// The in-memory exporter when `memory` was selected, else nullptr.
+  virtual InMemorySpanExporter* memory_exporter() = 0;
+};
+
+/// Builds the global SDK once. A second call returns the same instance and ignores its
+/// arguments (a warning is logged when they differ); after shutdown() a call builds a new one.
+/// Throws ConfigError only with Options::strict_config.
+Observability& init_observability(std::string_view service_name = "adminara");
+Observability& init_observability(const Options& options);
+
+/// The global SDK, or nullptr before init / after shutdown.
+Observability* observability();
+
+/// Flushes and stops the global SDK. Safe to call twice, without init, and at exit.
+void shutdown();
+
+/// Exports everything ended so far through the global SDK; false on timeout.
+bool force_flush();
+
+/// The library version, e.g. "0.1.0".
+std::string_view version();
+
+}  // namespace adminara::obs
