@@ -1,7 +1,10 @@
 # Compile options shared by every target of the project (not exported to consumers).
 add_library(obs_build_options INTERFACE)
 target_compile_options(obs_build_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
-                                                   -Wnon-virtual-dtor -Wold-style-cast)
+                                                   -Wnon-virtual-dtor -Wold-style-cast
+                                                   # Designated initializers that omit members
+                                                   # with defaults are the intended style here.
+                                                   -Wno-missing-field-initializers)
 if(ADMINARA_OBS_WERROR)
   target_compile_options(obs_build_options INTERFACE -Werror)
 endif()

@@ -1,1 +1,187 @@
-// Implemented in a later commit.
+// The process-wide SDK: init_observability(), shutdown(), and the free functions that use the
+// global tracer (start_span, current_span, trace_async's helpers).
+#include "adminara/obs/observability.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "sdk/config/tracing_config.h"
+
+namespace adminara::obs {
+namespace {
+
+class ObservabilityImpl final : public Observability {
+ public:
+  ObservabilityImpl(config::TracingConfig cfg, std::vector<std::shared_ptr<SpanExporter>> exporters,
+                    std::vector<std::string> exporter_names, InMemorySpanExporter* memory,
+                    std::vector<std::string> warnings, std::string service_name)
+      : provider_(TracerProviderOptions{
+            .resource = std::move(cfg.resource),
+            .sampler = std::move(cfg.sampler),
+            .exporters = std::move(exporters),
+            .processor = cfg.processor,
+            .batch = cfg.batch,
+            .limits = cfg.limits,
+            .enabled = cfg.enabled,
+        }),
+        tracer_(provider_.get_tracer(provider_.resource().get_string("service.name"))),
+        deployment_(std::move(cfg.deployment_environment)),
+        exporter_names_(std::move(exporter_names)),
+        memory_(memory),
+        warnings_(std::move(warnings)),
+        requested_service_name_(std::move(service_name)) {}
+
+  TracerProvider& tracer_provider() override { return provider_; }
+  Tracer tracer() override { return tracer_; }
+  const Resource& resource() const override { return provider_.resource(); }
+  const std::vector<std::string>& config_warnings() const override { return warnings_; }
+  const std::string& deployment_environment() const override { return deployment_; }
+  const std::vector<std::string>& span_exporter_names() const override { return exporter_names_; }
+  InMemorySpanExporter* memory_exporter() override { return memory_; }
+
+  const Tracer& default_tracer() const { return tracer_; }
+  const std::string& requested_service_name() const { return requested_service_name_; }
+
+ private:
+  TracerProvider provider_;
+  Tracer tracer_;
+  std::string deployment_;
+  std::vector<std::string> exporter_names_;
+  InMemorySpanExporter* memory_;
+  std::vector<std::string> warnings_;
+  std::string requested_service_name_;
+};
+
+std::mutex g_mu;
+std::atomic<ObservabilityImpl*> g_current{nullptr};
+// Instances are never deleted: a Span started before shutdown() may still end afterwards (and is
+// then dropped and counted), so the core it points to must stay alive until exit.
+std::vector<ObservabilityImpl*>* g_retired = nullptr;
+
+void shutdown_at_exit() {
+  shutdown();
+}
+
+ObservabilityImpl* build(const Options& options) {
+  config::EnvReader env(options.getenv);
+  config::TracingConfig cfg = config::load_tracing_config(options, env);
+  std::vector<std::string> warnings = env.warnings();
+  if (options.strict_config && !warnings.empty()) {
+    std::string msg = "invalid observability configuration:";
+    for (const auto& w : warnings) msg += "\n  - " + w;
+    throw ConfigError(msg);
+  }
+  for (const auto& w : warnings) common::log_warn(w);
+
+  std::vector<std::shared_ptr<SpanExporter>> exporters;
+  std::vector<std::string> names;
+  InMemorySpanExporter* memory = nullptr;
+  for (const auto& name : cfg.exporter_names) {
+    if (name == "console") {
+      std::ostream& out = options.console_output != nullptr ? *options.console_output : std::cout;
+      exporters.push_back(make_console_exporter(out));
+    } else if (name == "memory") {
+      auto m = std::make_shared<InMemorySpanExporter>();
+      memory = m.get();
+      exporters.push_back(std::move(m));
+    } else {
+      continue;  // "none" and names the config layer already warned about
+    }
+    names.push_back(name);
+  }
+  for (const auto& e : options.span_exporters) {
+    if (e) exporters.push_back(e);
+  }
+  return new ObservabilityImpl(std::move(cfg), std::move(exporters), std::move(names), memory,
+                               std::move(warnings), options.service_name);
+}
+
+}  // namespace
+
+Observability& init_observability(std::string_view service_name) {
+  Options o;
+  o.service_name = std::string(service_name);
+  return init_observability(o);
+}
+
+Observability& init_observability(const Options& options) {
+  std::lock_guard lock(g_mu);
+  if (ObservabilityImpl* cur = g_current.load(std::memory_order_acquire)) {
+    if (cur->requested_service_name() != options.service_name) {
+      common::log_warn("init_observability() was already called (service '" +
+                       cur->requested_service_name() +
+                       "'); the new options are ignored and the existing instance is returned");
+    }
+    return *cur;
+  }
+  ObservabilityImpl* impl = build(options);
+  static const bool registered = [] { return std::atexit(shutdown_at_exit) == 0; }();
+  (void)registered;
+  g_current.store(impl, std::memory_order_release);
+  return *impl;
+}
+
+Observability* observability() {
+  return g_current.load(std::memory_order_acquire);
+}
+
+void shutdown() {
+  std::lock_guard lock(g_mu);
+  ObservabilityImpl* cur = g_current.exchange(nullptr, std::memory_order_acq_rel);
+  if (cur == nullptr) return;
+  cur->tracer_provider().shutdown();
+  if (g_retired == nullptr) g_retired = new std::vector<ObservabilityImpl*>();
+  g_retired->push_back(cur);
+}
+
+bool force_flush() {
+  ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
+  return cur == nullptr || cur->tracer_provider().force_flush();
+}
+
+Span start_span(std::string_view name, Attributes attributes, const SpanOptions& options) {
+  ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
+  if (cur == nullptr) return Tracer().start_span(name, attributes, options);
+  return cur->default_tracer().start_span(name, attributes, options);
+}
+
+Span* current_span() {
+  const Context* c = detail::current_context();
+  if (c == nullptr || c->local_span_ == nullptr || !c->local_span_->is_recording()) return nullptr;
+  return c->local_span_;
+}
+
+namespace detail {
+
+Span start_traced_call(std::string_view name) {
+  return obs::start_span(name);
+}
+
+void finish_traced_call_ok(Span& span) noexcept {
+  if (!span.is_recording()) return;
+  span.set_attribute("duration_ms", static_cast<double>(span.elapsed_nanos()) / 1e6);
+  span.set_attribute("status", "success");
+}
+
+void finish_traced_call_error(Span& span, std::exception_ptr error) noexcept {
+  if (!span.is_recording()) return;
+  std::string message = "unknown exception";
+  try {
+    if (error) std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    message = e.what();
+    span.record_exception(e);
+  } catch (...) {
+    span.record_exception("unknown", message);
+  }
+  span.set_attribute("duration_ms", static_cast<double>(span.elapsed_nanos()) / 1e6);
+  span.set_attribute("status", "error");
+  span.set_attribute("error.message", message);
+  span.set_status(StatusCode::kError, message);
+}
+
+}  // namespace detail
+}  // namespace adminara::obs

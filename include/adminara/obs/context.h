@@ -25,9 +25,8 @@
 
 namespace adminara::obs {
 
-namespace detail {
-class SpanRecord;
-}
+class Span;
+Span* current_span();
 
 /// W3C baggage: application key/value pairs propagated with the trace. Immutable; mutating
 /// operations return a new Baggage.
@@ -91,11 +90,12 @@ class Context {
  private:
   friend class Span;
   friend class Scope;
+  friend Span* current_span();
   SpanContext span_context_;
   std::shared_ptr<const Baggage> baggage_;
-  // The recording span of this context when it was activated from a live Span on this thread;
-  // lets instrumentation add events to "the active span". Never carried across threads.
-  detail::SpanRecord* local_span_ = nullptr;
+  // The Span handle this context was activated from on this thread (see current_span()); lets
+  // instrumentation add events to "the active span". Never carried across threads.
+  Span* local_span_ = nullptr;
 };
 
 /// Keeps a Context current on this thread for its lifetime; restores the previous one on

@@ -74,6 +74,7 @@ class Span {
 
  private:
   friend class detail::TracerCore;
+  friend class Tracer;
   Span(SpanContext ctx, detail::SpanRecord* record) : context_(std::move(ctx)), record_(record) {}
 
   SpanContext context_;

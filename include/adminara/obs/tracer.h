@@ -70,7 +70,6 @@ struct TracerProviderOptions {
 
 /// Counters of the span pipeline (also exposed as self-metrics once metrics exist).
 struct TracerStats {
-  std::uint64_t spans_started = 0;   // recording spans started
   std::uint64_t spans_ended = 0;     // recording spans ended
   std::uint64_t spans_exported = 0;  // handed to exporters that reported success
   std::uint64_t spans_dropped = 0;   // dropped because the batch queue was full or shut down
@@ -140,8 +139,7 @@ class TracerProvider {
 
 /// Starts a span with the global tracer (see init_observability). Before init or after
 /// shutdown the span is non-recording but still carries the parent's context.
-Span start_span(std::string_view name, Attributes attributes = {},
-                const SpanOptions& options = {});
+Span start_span(std::string_view name, Attributes attributes = {}, const SpanOptions& options = {});
 
 /// The span active on this thread, for adding attributes or events to it from deeper code.
 /// Returns nullptr when no recording span is active here. The pointer is valid while that
@@ -177,8 +175,8 @@ class TracedCallGuard {
 /// values included). It is copyable when fn is; calls may run concurrently if fn allows it.
 template <class F>
 auto trace_async(std::string name, F fn) {
-  return [name = std::move(name), fn = std::move(fn)]<class... Args>(Args&&... args) mutable
-         -> decltype(auto) {
+  return [name = std::move(name),
+          fn = std::move(fn)]<class... Args>(Args&&... args) mutable -> decltype(auto) {
     Span span = detail::start_traced_call(name);
     Scope scope = span.activate();
     try {

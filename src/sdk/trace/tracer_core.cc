@@ -1,1 +1,275 @@
-// Implemented in a later commit.
+#include "sdk/trace/tracer_core.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/random.h"
+#include "sdk/trace/batch_processor.h"
+#include "sdk/trace/simple_processor.h"
+
+namespace adminara::obs::detail {
+namespace {
+
+constexpr std::size_t kThreadCacheRefill = 32;
+constexpr std::size_t kAllocateBatch = 16;
+
+std::atomic<std::uint64_t> g_next_core_id{1};
+
+// Live cores by id, so a thread that exits can give its cached records back to a core that is
+// still alive (and never touch one that is gone).
+std::mutex& registry_mu() {
+  static std::mutex mu;
+  return mu;
+}
+std::unordered_map<std::uint64_t, TracerCore*>& registry() {
+  static auto* m = new std::unordered_map<std::uint64_t, TracerCore*>();  // never destroyed:
+  return *m;  // thread caches may be torn down after static destruction begins
+}
+
+// This thread's cache of free records for one core (the most recently used one).
+struct ThreadCache {
+  std::uint64_t core_id = 0;
+  std::vector<SpanRecord*> records;
+
+  void detach() {
+    if (core_id == 0) return;
+    std::lock_guard lock(registry_mu());
+    auto it = registry().find(core_id);
+    if (it != registry().end()) it->second->return_cached(records);
+    records.clear();  // the core is gone: it freed these itself
+    core_id = 0;
+  }
+  ~ThreadCache() { detach(); }
+};
+
+thread_local ThreadCache t_cache;
+
+// A random id that is never all zero.
+template <std::size_t N>
+void fill_random_id(std::array<std::uint8_t, N>& bytes) {
+  do {
+    common::random_bytes(bytes.data(), N);
+  } while (std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; }));
+}
+
+}  // namespace
+
+TracerCore::TracerCore(TracerProviderOptions options)
+    : id_(g_next_core_id.fetch_add(1)),
+      resource_(std::move(options.resource)),
+      sampler_(options.sampler ? std::move(options.sampler)
+                               : parent_based_sampler(always_on_sampler())),
+      limits_(options.limits),
+      enabled_(options.enabled) {
+  if (options.processor == ProcessorKind::kBatch) {
+    const BatchOptions& b = options.batch;
+    if (b.max_queue_size == 0 || b.max_export_batch_size == 0 ||
+        b.max_export_batch_size > b.max_queue_size) {
+      throw std::invalid_argument(
+          "BatchOptions: max_queue_size and max_export_batch_size must be at least 1 and "
+          "max_export_batch_size must not exceed max_queue_size (got " +
+          std::to_string(b.max_queue_size) + " and " + std::to_string(b.max_export_batch_size) +
+          ")");
+    }
+    processor_ = std::make_unique<BatchSpanProcessor>(*this, std::move(options.exporters), b);
+  } else {
+    processor_ = std::make_unique<SimpleSpanProcessor>(*this, std::move(options.exporters));
+  }
+  common::WallClockOffset::refresh();
+  std::lock_guard lock(registry_mu());
+  registry().emplace(id_, this);
+}
+
+TracerCore::~TracerCore() {
+  shutdown(std::chrono::milliseconds(30000));
+  {
+    std::lock_guard lock(registry_mu());
+    registry().erase(id_);
+  }
+  if (t_cache.core_id == id_) {
+    t_cache.records.clear();
+    t_cache.core_id = 0;
+  }
+  processor_.reset();
+}
+
+const InstrumentationScope* TracerCore::scope(std::string_view name, std::string_view version) {
+  std::lock_guard lock(scopes_mu_);
+  for (const auto& s : scopes_) {
+    if (s.name == name && s.version == version) return &s;
+  }
+  return &scopes_.emplace_back(InstrumentationScope{std::string(name), std::string(version)});
+}
+
+SpanRecord* TracerCore::acquire_record() {
+  ThreadCache& tc = t_cache;
+  if (tc.core_id != id_) {
+    tc.detach();
+    tc.core_id = id_;
+  }
+  if (tc.records.empty()) refill(tc.records);
+  SpanRecord* r = tc.records.back();
+  tc.records.pop_back();
+  return r;
+}
+
+void TracerCore::refill(std::vector<SpanRecord*>& cache) {
+  std::lock_guard lock(pool_mu_);
+  std::size_t take = std::min(kThreadCacheRefill, free_.size());
+  cache.insert(cache.end(), free_.end() - static_cast<std::ptrdiff_t>(take), free_.end());
+  free_.resize(free_.size() - take);
+  if (cache.empty()) {
+    for (std::size_t i = 0; i < kAllocateBatch; ++i) {
+      auto rec = std::make_unique<SpanRecord>();
+      rec->core = this;
+      cache.push_back(rec.get());
+      all_.push_back(std::move(rec));
+    }
+  }
+}
+
+void TracerCore::recycle(std::span<SpanRecord* const> records) noexcept {
+  if (records.empty()) return;
+  std::lock_guard lock(pool_mu_);
+  free_.insert(free_.end(), records.begin(), records.end());
+}
+
+void TracerCore::return_cached(std::vector<SpanRecord*>& records) noexcept {
+  recycle(records);
+  records.clear();
+}
+
+Span TracerCore::start_span(const InstrumentationScope* scope, std::string_view name,
+                            Attributes attributes, const SpanOptions& options) {
+  const SpanContext* parent = nullptr;
+  if (!options.root) {
+    if (options.parent != nullptr) {
+      parent = &options.parent->span_context();
+    } else if (const Context* cur = obs::detail::current_context(); cur != nullptr) {
+      parent = &cur->span_context();
+    }
+    if (parent != nullptr && !parent->is_valid()) parent = nullptr;
+  }
+  if (!enabled_) {
+    // Tracing off: a non-recording span that carries the parent's identity, so whatever is
+    // propagated downstream is what arrived.
+    return parent != nullptr ? Span(*parent, nullptr) : Span();
+  }
+
+  TraceId trace_id;
+  if (parent != nullptr) {
+    trace_id = parent->trace_id();
+  } else {
+    fill_random_id(trace_id.bytes);
+  }
+  SpanId span_id;
+  fill_random_id(span_id.bytes);
+
+  const SamplingDecision decision = sampler_->should_sample(parent, trace_id, name, options.kind);
+  std::uint8_t flags = parent != nullptr ? (parent->trace_flags().value & TraceFlags::kRandom) : 0;
+  std::shared_ptr<const TraceState> trace_state =
+      parent != nullptr ? parent->trace_state_ptr() : nullptr;
+
+  if (decision == SamplingDecision::kDrop) {
+    return Span(SpanContext(trace_id, span_id, TraceFlags{flags}, false, std::move(trace_state)),
+                nullptr);
+  }
+  flags |= TraceFlags::kSampled;
+
+  SpanRecord* rec = acquire_record();
+  const std::uint64_t start = common::monotonic_ns();
+  rec->begin(name, start);
+  SpanData& d = rec->data;
+  d.context = SpanContext(trace_id, span_id, TraceFlags{flags}, false, std::move(trace_state));
+  if (parent != nullptr) {
+    d.parent_span_id = parent->span_id();
+    d.parent_is_remote = parent->is_remote();
+  } else {
+    d.parent_span_id = SpanId{};
+    d.parent_is_remote = false;
+  }
+  d.kind = options.kind;
+  d.start_time_unix_nano = common::WallClockOffset::to_wall(start);
+  d.end_time_unix_nano = 0;
+  d.scope = scope;
+  d.resource = &resource_;
+  for (const auto& a : attributes) rec->set_attribute(a.key, AttributeValue(a.value), limits_);
+  for (const auto& l : options.links) rec->add_link(l, {}, limits_);
+  return Span(d.context, rec);
+}
+
+void TracerCore::end_span(SpanRecord* record) noexcept {
+  const std::uint64_t end = common::monotonic_ns();
+  SpanData& d = record->data;
+  d.end_time_unix_nano = d.start_time_unix_nano + (end - record->start_monotonic_ns);
+  record->seal();
+  processor_->on_end(record);
+}
+
+bool TracerCore::force_flush(std::chrono::milliseconds timeout) noexcept {
+  return processor_->force_flush(timeout);
+}
+
+void TracerCore::shutdown(std::chrono::milliseconds timeout) noexcept {
+  processor_->shutdown(timeout);
+}
+
+TracerStats TracerCore::stats() const noexcept {
+  TracerStats s;
+  processor_->add_stats(s);
+  return s;
+}
+
+}  // namespace adminara::obs::detail
+
+namespace adminara::obs {
+
+Span Tracer::start_span(std::string_view name, Attributes attributes,
+                        const SpanOptions& options) const {
+  if (core_ == nullptr) {
+    const SpanContext* parent = options.parent != nullptr ? &options.parent->span_context()
+                                : detail::current_context() != nullptr
+                                    ? &detail::current_context()->span_context()
+                                    : nullptr;
+    return (parent != nullptr && parent->is_valid() && !options.root) ? Span(*parent, nullptr)
+                                                                      : Span();
+  }
+  return core_->start_span(scope_, name, attributes, options);
+}
+
+TracerProvider::TracerProvider(TracerProviderOptions options)
+    : core_(std::make_unique<detail::TracerCore>(std::move(options))) {}
+
+TracerProvider::~TracerProvider() = default;
+
+Tracer TracerProvider::get_tracer(std::string_view name, std::string_view version) {
+  return Tracer(core_.get(), core_->scope(name, version));
+}
+
+bool TracerProvider::force_flush(std::chrono::milliseconds timeout) {
+  return core_->force_flush(timeout);
+}
+void TracerProvider::shutdown(std::chrono::milliseconds timeout) {
+  core_->shutdown(timeout);
+}
+const Resource& TracerProvider::resource() const {
+  return core_->resource();
+}
+const Sampler& TracerProvider::sampler() const {
+  return core_->sampler();
+}
+const SpanLimits& TracerProvider::limits() const {
+  return core_->limits();
+}
+bool TracerProvider::enabled() const {
+  return core_->enabled();
+}
+TracerStats TracerProvider::stats() const {
+  return core_->stats();
+}
+
+}  // namespace adminara::obs

@@ -1,0 +1,78 @@
+// BatchSpanProcessor: queues ended spans in memory and exports them in batches from its own
+// thread (OTel's batch span processor; OTEL_BSP_* settings).
+//
+// Each thread that ends spans gets its own lock-free ring (capacity max_queue_size), so ending a
+// span is a handful of plain stores: threads never contend with each other, and never wait for
+// the exporter. When a thread's ring is full the new span is dropped and counted. The worker
+// wakes every schedule_delay, whenever a thread has queued max_export_batch_size spans, and on
+// force_flush()/shutdown(); it exports everything queued, max_export_batch_size at a time, and
+// never runs two exports at once.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/spsc_ring.h"
+#include "sdk/trace/span_processor.h"
+
+namespace adminara::obs::detail {
+
+class TracerCore;
+
+class BatchSpanProcessor final : public SpanProcessor {
+ public:
+  BatchSpanProcessor(TracerCore& core, std::vector<std::shared_ptr<SpanExporter>> exporters,
+                     BatchOptions options);
+  ~BatchSpanProcessor() override;
+
+  void on_end(SpanRecord* record) noexcept override;
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override;
+  void shutdown(std::chrono::milliseconds timeout) noexcept override;
+  void add_stats(TracerStats& stats) const noexcept override;
+
+  /// One producing thread's queue.
+  struct Producer {
+    explicit Producer(std::size_t limit) : ring(limit) {}
+    common::SpscRing<SpanRecord> ring;
+    std::atomic<bool> thread_gone{false};     // the producing thread exited
+    std::atomic<bool> processor_gone{false};  // the processor was destroyed
+  };
+
+ private:
+  Producer& producer_for_this_thread();
+  void run();
+  // Exports what is queued now (at most what was queued when it started). Worker thread only,
+  // or the shutting-down thread after the worker has stopped.
+  void drain();
+
+  TracerCore& core_;
+  const std::vector<std::shared_ptr<SpanExporter>> exporters_;
+  const BatchOptions options_;
+  const std::uint64_t id_;
+
+  std::mutex mu_;
+  std::condition_variable wake_cv_;
+  std::condition_variable flushed_cv_;
+  bool stop_ = false;                  // guarded by mu_
+  bool wake_ = false;                  // guarded by mu_
+  std::uint64_t flush_requested_ = 0;  // guarded by mu_
+  std::uint64_t flush_done_ = 0;       // guarded by mu_
+
+  mutable std::mutex producers_mu_;
+  std::vector<std::shared_ptr<Producer>> producers_;  // guarded by producers_mu_
+  std::uint64_t retired_pushed_ = 0;                  // guarded by producers_mu_
+
+  std::atomic<bool> shut_down_{false};
+  std::atomic<std::uint64_t> dropped_full_{0};
+  ProcessorCounters counters_;
+
+  std::vector<SpanRecord*> batch_;  // worker scratch
+  std::vector<const SpanData*> views_;
+  std::thread worker_;
+};
+
+}  // namespace adminara::obs::detail

@@ -1,0 +1,59 @@
+// SpanRecord: the mutable in-flight storage behind a recording Span. Records are pooled by the
+// TracerCore and reused; strings and vectors keep their capacity across uses, so a span with the
+// same shape as an earlier one allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "adminara/obs/span_data.h"
+#include "adminara/obs/tracer.h"
+
+namespace adminara::obs::detail {
+
+class TracerCore;
+
+class SpanRecord {
+ public:
+  SpanData data;
+  TracerCore* core = nullptr;
+  std::uint64_t start_monotonic_ns = 0;
+
+  /// Prepares a recycled record for a new span (keeps capacity).
+  void begin(std::string_view name, std::uint64_t start_monotonic) {
+    data.name.assign(name);
+    start_monotonic_ns = start_monotonic;
+    attr_count_ = 0;
+    data.dropped_attributes_count = 0;
+    data.events.clear();
+    data.dropped_events_count = 0;
+    data.links.clear();
+    data.dropped_links_count = 0;
+    data.status = Status{};
+  }
+
+  void set_attribute(std::string_view key, AttributeValue&& value, const SpanLimits& limits);
+  void add_event(std::string_view name, std::uint64_t time_unix_nano, Attributes attributes,
+                 const SpanLimits& limits);
+  void add_link(const SpanContext& ctx, Attributes attributes, const SpanLimits& limits);
+
+  /// Trims data.attributes to what this span used; called once when the span ends. Unused
+  /// slots move to spare_ with their string capacity, so records used for differently shaped
+  /// spans still allocate nothing once warm.
+  void seal() {
+    auto& attrs = data.attributes;
+    while (attrs.size() > attr_count_) {
+      spare_.push_back(std::move(attrs.back()));
+      attrs.pop_back();
+    }
+  }
+
+ private:
+  std::uint32_t attr_count_ = 0;  // attributes in use; data.attributes may hold stale slots
+  std::vector<KeyValue> spare_;   // reusable slots (see seal())
+};
+
+/// Applies the value length limit to strings (also inside string arrays).
+void truncate_value(AttributeValue& value, std::uint32_t max_length);
+
+}  // namespace adminara::obs::detail

@@ -1,0 +1,68 @@
+// TracerCore: the implementation behind TracerProvider. Owns the resource, sampler, limits,
+// instrumentation scopes, the span processor and the pool of span records.
+//
+// Record pool: every thread keeps a small cache of free records (no lock to take one); the
+// cache refills from the shared free list in batches under a mutex, and the exporter returns
+// records to the shared list in batches. The core owns every record it ever allocated.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "adminara/obs/tracer.h"
+#include "sdk/trace/span_processor.h"
+#include "sdk/trace/span_record.h"
+
+namespace adminara::obs::detail {
+
+class TracerCore {
+ public:
+  explicit TracerCore(TracerProviderOptions options);
+  ~TracerCore();
+
+  Span start_span(const InstrumentationScope* scope, std::string_view name, Attributes attributes,
+                  const SpanOptions& options);
+  /// Ends a recording span: stamps the end time and hands the record to the processor.
+  void end_span(SpanRecord* record) noexcept;
+  /// Returns exported records to the pool (any thread).
+  void recycle(std::span<SpanRecord* const> records) noexcept;
+
+  const InstrumentationScope* scope(std::string_view name, std::string_view version);
+  bool force_flush(std::chrono::milliseconds timeout) noexcept;
+  void shutdown(std::chrono::milliseconds timeout) noexcept;
+  TracerStats stats() const noexcept;
+
+  const Resource& resource() const { return resource_; }
+  const Sampler& sampler() const { return *sampler_; }
+  const SpanLimits& limits() const { return limits_; }
+  bool enabled() const { return enabled_; }
+  std::uint64_t id() const { return id_; }
+
+  /// Takes records back from a thread cache that belonged to this core (thread exit).
+  void return_cached(std::vector<SpanRecord*>& records) noexcept;
+
+ private:
+  SpanRecord* acquire_record();
+  void refill(std::vector<SpanRecord*>& cache);
+
+  const std::uint64_t id_;
+  const Resource resource_;
+  const std::shared_ptr<const Sampler> sampler_;
+  const SpanLimits limits_;
+  const bool enabled_;
+  std::unique_ptr<SpanProcessor> processor_;
+
+  std::mutex scopes_mu_;
+  std::deque<InstrumentationScope> scopes_;  // deque: stable addresses
+
+  std::mutex pool_mu_;
+  std::vector<SpanRecord*> free_;                 // guarded by pool_mu_
+  std::vector<std::unique_ptr<SpanRecord>> all_;  // guarded by pool_mu_
+};
+
+}  // namespace adminara::obs::detail

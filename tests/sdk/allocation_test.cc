@@ -1,0 +1,43 @@
+// Span start/end allocates nothing in steady state (design.md: hot paths do not allocate).
+#define ADMINARA_COUNT_ALLOCATIONS_IMPL
+#include "tests/common/alloc_counter.h"
+
+#include <gtest/gtest.h>
+
+#include "adminara/obs.h"
+
+namespace adminara::obs {
+namespace {
+
+TEST(Allocation, SampledSpanWithAttributesAllocatesNothingInSteadyState) {
+  TracerProvider p(
+      TracerProviderOptions{.exporters = {std::shared_ptr<SpanExporter>(make_noop_exporter())},
+                            .batch = {.max_queue_size = 8192, .max_export_batch_size = 512}});
+  Tracer t = p.get_tracer("alloc");
+  auto run = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      Span s = t.start_span("http.request.handler", {{"http.request.method", "GET"}});
+      s.set_attribute("http.response.status_code", 200);
+      Scope scope = s.activate();
+      t.start_span("child").end();
+    }
+  };
+  run(5000);  // warm up: fill the record pool and thread caches
+  p.force_flush();
+  const std::uint64_t before = testing::thread_allocations();
+  run(1000);
+  const std::uint64_t allocations = testing::thread_allocations() - before;
+  EXPECT_EQ(allocations, 0u) << "allocations per 1000 span pairs";
+}
+
+TEST(Allocation, UnsampledSpanAllocatesNothing) {
+  TracerProvider p(TracerProviderOptions{.sampler = always_off_sampler()});
+  Tracer t = p.get_tracer("alloc");
+  t.start_span("warm").end();
+  const std::uint64_t before = testing::thread_allocations();
+  for (int i = 0; i < 1000; ++i) t.start_span("unsampled", {{"k", 1}}).end();
+  EXPECT_EQ(testing::thread_allocations() - before, 0u);
+}
+
+}  // namespace
+}  // namespace adminara::obs
