@@ -1,6 +1,7 @@
 // Lowercase hex encoding/decoding of byte strings (trace and span ids).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -15,23 +16,39 @@ inline void write_hex(const std::uint8_t* bytes, std::size_t n, char* out) noexc
   }
 }
 
+namespace detail {
+// Digit value of every byte, -1 for non-digits. A table rather than range tests because ids are
+// random hex, where letter/digit branches mispredict about a third of the time.
+inline constexpr std::array<std::int8_t, 256> kLowerHexValue = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) {
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
+  }
+  return t;
+}();
+}  // namespace detail
+
 /// Value of a lowercase hex digit, or -1 (uppercase is rejected, as W3C requires).
 inline int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+  return detail::kLowerHexValue[static_cast<unsigned char>(c)];
 }
 
-/// Decodes exactly 2*n lowercase hex characters; false on any other input.
+/// Decodes exactly 2*n lowercase hex characters; false on any other input (then the contents of
+/// `out` are unspecified). Branch-free over the digits: one check at the end.
 inline bool read_hex(std::string_view hex, std::uint8_t* out, std::size_t n) noexcept {
   if (hex.size() != 2 * n) return false;
+  int bad = 0;
   for (std::size_t i = 0; i < n; ++i) {
     int hi = hex_value(hex[2 * i]);
     int lo = hex_value(hex[2 * i + 1]);
-    if ((hi | lo) < 0) return false;
-    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+    bad |= hi | lo;  // any -1 sets the sign bit
+    out[i] =
+        static_cast<std::uint8_t>((static_cast<unsigned>(hi) << 4) | static_cast<unsigned>(lo));
   }
-  return true;
+  return bad >= 0;
 }
 
 }  // namespace adminara::obs::common

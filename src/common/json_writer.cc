@@ -5,43 +5,9 @@
 #include <variant>
 
 #include "adminara/obs/attributes.h"
+#include "common/utf8.h"
 
 namespace adminara::obs::common {
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t len;
-  std::uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xe0) == 0xc0) {
-    len = 2;
-    cp = c & 0x1f;
-  } else if ((c & 0xf0) == 0xe0) {
-    len = 3;
-    cp = c & 0x0f;
-  } else if ((c & 0xf8) == 0xf0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3f);
-  }
-  // Reject overlong forms, surrogates and values past U+10FFFF.
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-      (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-    return 0;
-  }
-  return len;
-}
-
-}  // namespace
 
 void JsonWriter::escape_into(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -51,7 +17,7 @@ void JsonWriter::escape_into(std::string& out, std::string_view s) {
     if (c >= 0x80) {
       std::size_t len = utf8_sequence_length(s, i);
       if (len == 0) {
-        out += "\xef\xbf\xbd";  // U+FFFD
+        out += kReplacementCharacter;
         ++i;
       } else {
         out.append(s.data() + i, len);

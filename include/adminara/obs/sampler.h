@@ -21,15 +21,18 @@ class Sampler {
   /// `parent` is null for a root span. Must be cheap and must not throw.
   virtual SamplingDecision should_sample(const SpanContext* parent, const TraceId& trace_id,
                                          std::string_view name, SpanKind kind) const = 0;
-  /// E.g. "AlwaysOnSampler", "TraceIdRatioBased{0.25}", "ParentBased{root:AlwaysOnSampler,...}".
+  /// E.g. "AlwaysOnSampler", "TraceIdRatioBased{0.250000}", "ParentBased{root=AlwaysOnSampler}".
   virtual std::string description() const = 0;
 };
 
 std::shared_ptr<const Sampler> always_on_sampler();
 std::shared_ptr<const Sampler> always_off_sampler();
-/// Samples a deterministic fraction `ratio` (clamped to [0, 1]) of trace ids.
+/// Samples a deterministic fraction `ratio` (clamped to [0, 1]; NaN counts as 0) of trace ids:
+/// the decision depends only on the trace id, and a trace sampled at one ratio is sampled at
+/// every larger ratio.
 std::shared_ptr<const Sampler> trace_id_ratio_sampler(double ratio);
-/// Follows the parent's sampled flag; uses `root` for root spans.
+/// Follows a valid parent's sampled flag (remote or local); uses `root` for root spans and for
+/// an invalid parent context. A null `root` means always_on_sampler().
 std::shared_ptr<const Sampler> parent_based_sampler(std::shared_ptr<const Sampler> root);
 
 }  // namespace adminara::obs
