@@ -148,12 +148,6 @@ Span start_span(std::string_view name, Attributes attributes, const SpanOptions&
   return cur->default_tracer().start_span(name, attributes, options);
 }
 
-Span* current_span() {
-  const Context* c = detail::current_context();
-  if (c == nullptr || c->local_span_ == nullptr || !c->local_span_->is_recording()) return nullptr;
-  return c->local_span_;
-}
-
 namespace detail {
 
 Span start_traced_call(std::string_view name) {

@@ -197,6 +197,12 @@ Scope Span::activate() const {
   return Scope(std::move(c));
 }
 
+Span* current_span() {
+  const Context* c = detail::current_context();
+  if (c == nullptr || c->local_span_ == nullptr || !c->local_span_->is_recording()) return nullptr;
+  return c->local_span_;
+}
+
 std::uint64_t Span::elapsed_nanos() const {
   if (record_ == nullptr) return 0;
   return common::monotonic_ns() - record_->start_monotonic_ns;

@@ -1,0 +1,172 @@
+// Tracing hot paths. Compare the rows as ratios within one run (BM_Baseline_* are measured in
+// the same run on the same machine); absolute times on these shared machines are noise.
+#define ADMINARA_COUNT_ALLOCATIONS_IMPL
+#include "tests/common/alloc_counter.h"
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "adminara/obs.h"
+
+namespace obs = adminara::obs;
+
+namespace {
+
+obs::TracerProvider& provider(bool sampled) {
+  auto make = [](std::shared_ptr<const obs::Sampler> sampler) {
+    return new obs::TracerProvider(obs::TracerProviderOptions{
+        .sampler = std::move(sampler),
+        .exporters = {std::shared_ptr<obs::SpanExporter>(obs::make_noop_exporter())},
+        .processor = obs::ProcessorKind::kBatch,
+        // A queue large enough that the exporter thread keeps up: the benchmark measures the
+        // cost to the application thread, and reports drops so a starved exporter is visible.
+        .batch = {.schedule_delay = std::chrono::milliseconds(200), .max_queue_size = 65536,
+                  .max_export_batch_size = 512}});
+  };
+  static obs::TracerProvider* on = make(obs::always_on_sampler());
+  static obs::TracerProvider* off = make(obs::always_off_sampler());
+  return sampled ? *on : *off;
+}
+
+void report(benchmark::State& state, obs::TracerProvider& p, std::uint64_t allocations) {
+  state.counters["allocs_per_span"] = benchmark::Counter(
+      static_cast<double>(allocations) / static_cast<double>(state.iterations()));
+  if (state.thread_index() == 0) {
+    p.force_flush();
+    state.counters["dropped_total"] = static_cast<double>(p.stats().spans_dropped);
+  }
+}
+
+// Span start + 2 attributes + end through the batch processor into a discarding exporter.
+void BM_Span_Sampled(benchmark::State& state) {
+  obs::TracerProvider& p = provider(true);
+  obs::Tracer t = p.get_tracer("bench");
+  for (int i = 0; i < 2000; ++i) t.start_span("warm", {{"http.request.method", "GET"}}).end();
+  const std::uint64_t before = obs::testing::thread_allocations();
+  for (auto _ : state) {
+    obs::Span s = t.start_span("GET /api/queue", {{"http.request.method", "GET"}});
+    s.set_attribute("http.response.status_code", 200);
+    s.end();
+  }
+  report(state, p, obs::testing::thread_allocations() - before);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Span_Sampled)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_Span_Unsampled(benchmark::State& state) {
+  obs::TracerProvider& p = provider(false);
+  obs::Tracer t = p.get_tracer("bench");
+  const std::uint64_t before = obs::testing::thread_allocations();
+  for (auto _ : state) {
+    obs::Span s = t.start_span("GET /api/queue", {{"http.request.method", "GET"}});
+    s.set_attribute("http.response.status_code", 200);
+    s.end();
+  }
+  report(state, p, obs::testing::thread_allocations() - before);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Span_Unsampled)->Threads(1)->Threads(2)->UseRealTime();
+
+// A sampled child span while a parent is active (the common case inside a request).
+void BM_Span_SampledChildOfActive(benchmark::State& state) {
+  obs::TracerProvider& p = provider(true);
+  obs::Tracer t = p.get_tracer("bench");
+  obs::Span parent = t.start_span("request");
+  obs::Scope scope = parent.activate();
+  for (auto _ : state) t.start_span("db.query").end();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Span_SampledChildOfActive);
+
+void BM_TraceAsync_Call(benchmark::State& state) {
+  obs::Options o;
+  o.traces_exporter = "none";
+  o.getenv = [](std::string_view) { return std::optional<std::string>(); };
+  obs::init_observability(o);
+  int counter = 0;
+  auto traced = obs::trace_async("job.noop", [&counter](int x) { return counter += x; });
+  for (int i = 0; i < 2000; ++i) traced(1);
+  const std::uint64_t before = obs::testing::thread_allocations();
+  for (auto _ : state) benchmark::DoNotOptimize(traced(1));
+  state.counters["allocs_per_call"] = benchmark::Counter(
+      static_cast<double>(obs::testing::thread_allocations() - before) /
+      static_cast<double>(state.iterations()));
+  obs::shutdown();
+}
+BENCHMARK(BM_TraceAsync_Call);
+
+// traceparent inject + extract: raw formatting/parsing, and through a header map.
+void BM_Traceparent_FormatParse(benchmark::State& state) {
+  obs::SpanContext sc(*obs::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                      *obs::SpanId::from_hex("00f067aa0ba902b7"), obs::TraceFlags{1}, false);
+  char buf[55];
+  for (auto _ : state) {
+    obs::format_traceparent(sc, buf);
+    auto parsed = obs::parse_traceparent(std::string_view(buf, 55));
+    benchmark::DoNotOptimize(parsed);
+  }
+}
+BENCHMARK(BM_Traceparent_FormatParse);
+
+void BM_Traceparent_InjectExtract_Callbacks(benchmark::State& state) {
+  obs::SpanContext sc(*obs::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                      *obs::SpanId::from_hex("00f067aa0ba902b7"), obs::TraceFlags{1}, false);
+  obs::Context ctx = obs::Context().with_span_context(sc);
+  std::string header;
+  header.reserve(64);
+  for (auto _ : state) {
+    obs::inject(ctx, [&](std::string_view name, std::string_view value) {
+      if (name == "traceparent") header.assign(value);
+    });
+    obs::Context out = obs::extract([&](std::string_view name) -> std::optional<std::string> {
+      if (name == "traceparent") return header;
+      return std::nullopt;
+    });
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_Traceparent_InjectExtract_Callbacks);
+
+void BM_Traceparent_InjectExtract_Map(benchmark::State& state) {
+  obs::SpanContext sc(*obs::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                      *obs::SpanId::from_hex("00f067aa0ba902b7"), obs::TraceFlags{1}, false);
+  obs::Context ctx = obs::Context().with_span_context(sc);
+  std::map<std::string, std::string> headers;
+  for (auto _ : state) {
+    obs::inject(ctx, headers);
+    obs::Context out = obs::extract(headers);
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_Traceparent_InjectExtract_Map);
+
+// Baselines measured in the same run, to read the rows above as ratios.
+void BM_Baseline_SteadyClockRead(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(std::chrono::steady_clock::now());
+}
+BENCHMARK(BM_Baseline_SteadyClockRead);
+
+void BM_Baseline_UncontendedMutex(benchmark::State& state) {
+  static std::mutex mu;
+  for (auto _ : state) {
+    std::lock_guard lock(mu);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_Baseline_UncontendedMutex);
+
+void BM_Baseline_SharedAtomicAdd(benchmark::State& state) {
+  static std::atomic<std::uint64_t> counter{0};
+  for (auto _ : state) counter.fetch_add(1, std::memory_order_relaxed);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Baseline_SharedAtomicAdd)->Threads(1)->Threads(2)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
