@@ -269,6 +269,14 @@ TEST(EnvReader, WarnRecords) {
   EXPECT_THAT(env.warnings(), ElementsAre("one", "two"));
 }
 
+TEST(EnvHelpers, TrimNormalizeAndQuote) {
+  EXPECT_EQ(trim_whitespace(" \t a b \r\n"), "a b");
+  EXPECT_EQ(trim_whitespace("   "), "");
+  EXPECT_EQ(normalize_word("  Parentbased_Always_ON "), "parentbased_always_on");
+  EXPECT_EQ(quoted("plain"), "\"plain\"");
+  EXPECT_EQ(quoted("tab\there"), "\"tab\\x09here\"");
+}
+
 // --- OTEL_RESOURCE_ATTRIBUTES ---
 
 std::vector<KeyValue> parse_ok(std::string_view value) {

@@ -16,14 +16,6 @@ namespace {
 // adding one to a clock reading can never overflow.
 constexpr std::int64_t kMaxMillis = std::numeric_limits<std::int32_t>::max();
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\n\v\f\r";
-  const auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kSpace);
-  return s.substr(first, last - first + 1);
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -32,9 +24,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The value in double quotes, with quotes, backslashes and control characters escaped so that a
-// warning stays one readable line whatever the environment holds.
-std::string quote(std::string_view s) {
+}  // namespace
+
+std::string_view trim_whitespace(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\n\v\f\r";
+  const auto first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(kSpace);
+  return s.substr(first, last - first + 1);
+}
+
+std::string normalize_word(std::string_view value) {
+  return lower(trim_whitespace(value));
+}
+
+std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
@@ -52,6 +56,8 @@ std::string quote(std::string_view s) {
   out.push_back('"');
   return out;
 }
+
+namespace {
 
 std::string join(std::span<const std::string_view> items) {
   std::string out;
@@ -138,11 +144,11 @@ void EnvReader::warn(std::string message) {
 bool EnvReader::get_bool(std::string_view name, bool def) {
   const auto v = raw(name);
   if (!v) return def;
-  const std::string t = lower(trim(*v));
+  const std::string t = normalize_word(*v);
   if (t.empty()) return def;
   if (t == "true") return true;
   if (t == "false") return false;
-  warn(std::string(name) + "=" + quote(*v) +
+  warn(std::string(name) + "=" + quoted(*v) +
        " is not a boolean; accepted: true or false (case-insensitive); using the default " +
        (def ? "true" : "false"));
   return def;
@@ -153,7 +159,7 @@ std::optional<std::int64_t> EnvReader::parse_int(std::string_view name, std::int
                                                  std::string_view fallback) {
   const auto v = raw(name);
   if (!v) return std::nullopt;
-  const std::string_view t = without_plus(trim(*v));
+  const std::string_view t = without_plus(trim_whitespace(*v));
   if (t.empty()) return std::nullopt;
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
@@ -166,7 +172,7 @@ std::optional<std::int64_t> EnvReader::parse_int(std::string_view name, std::int
     problem = "is out of range";
   }
   if (problem == nullptr) return n;
-  warn(std::string(name) + "=" + quote(*v) + " " + problem +
+  warn(std::string(name) + "=" + quoted(*v) + " " + problem +
        "; accepted: " + std::string(accepted) + "; " + then_text(fallback));
   return std::nullopt;
 }
@@ -186,7 +192,7 @@ std::int64_t EnvReader::get_int(std::string_view name, std::int64_t def, std::in
 double EnvReader::get_double(std::string_view name, double def, double min, double max) {
   const auto v = raw(name);
   if (!v) return def;
-  const std::string_view t = without_plus(trim(*v));
+  const std::string_view t = without_plus(trim_whitespace(*v));
   if (t.empty()) return def;
   double d = 0;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
@@ -197,7 +203,7 @@ double EnvReader::get_double(std::string_view name, double def, double min, doub
     problem = "is out of range";
   }
   if (problem == nullptr) return d;
-  warn(std::string(name) + "=" + quote(*v) + " " + problem + "; accepted: a number from " +
+  warn(std::string(name) + "=" + quoted(*v) + " " + problem + "; accepted: a number from " +
        format_number(min) + " to " + format_number(max) + "; using the default " +
        format_number(def));
   return def;
@@ -235,10 +241,10 @@ std::optional<std::string> EnvReader::get_enum(std::string_view name,
                                                std::string_view fallback) {
   const auto v = raw(name);
   if (!v) return std::nullopt;
-  std::string t = lower(trim(*v));
+  std::string t = normalize_word(*v);
   if (t.empty()) return std::nullopt;
   if (contains(accepted, t)) return t;
-  warn(std::string(name) + "=" + quote(*v) + " is not a known value; accepted: " + join(accepted) +
+  warn(std::string(name) + "=" + quoted(*v) + " is not a known value; accepted: " + join(accepted) +
        " (case-insensitive); " + then_text(fallback));
   return std::nullopt;
 }
@@ -256,11 +262,12 @@ std::optional<std::vector<std::string>> EnvReader::parse_list(
   std::string_view rest = value;
   while (true) {
     const auto comma = rest.find(',');
-    const std::string item = lower(trim(rest.substr(0, comma)));
+    const std::string item = normalize_word(rest.substr(0, comma));
     if (!item.empty()) {
       if (!contains(accepted, item)) {
-        warn(std::string(name) + "=" + quote(value) + " contains the unknown item " + quote(item) +
-             "; accepted: " + join(accepted) + " (comma-separated, case-insensitive); skipped");
+        warn(std::string(name) + "=" + quoted(value) + " contains the unknown item " +
+             quoted(item) + "; accepted: " + join(accepted) +
+             " (comma-separated, case-insensitive); skipped");
       } else if (std::find(items.begin(), items.end(), item) == items.end()) {
         items.push_back(item);
       }
@@ -285,15 +292,15 @@ std::optional<std::vector<KeyValue>> parse_resource_attributes(std::string_view 
   std::string_view rest = value;
   while (true) {
     const auto comma = rest.find(',');
-    const std::string_view member = trim(rest.substr(0, comma));
+    const std::string_view member = trim_whitespace(rest.substr(0, comma));
     if (!member.empty()) {
       const auto eq = member.find('=');
-      if (eq == std::string_view::npos) return fail("member " + quote(member) + " has no '='");
-      const std::string_view raw_key = trim(member.substr(0, eq));
-      if (raw_key.empty()) return fail("member " + quote(member) + " has an empty key");
+      if (eq == std::string_view::npos) return fail("member " + quoted(member) + " has no '='");
+      const std::string_view raw_key = trim_whitespace(member.substr(0, eq));
+      if (raw_key.empty()) return fail("member " + quoted(member) + " has an empty key");
       if (!percent_decode(raw_key, key, bad) ||
-          !percent_decode(trim(member.substr(eq + 1)), decoded, bad)) {
-        return fail("member " + quote(member) + " has the bad percent-escape " + quote(bad) +
+          !percent_decode(trim_whitespace(member.substr(eq + 1)), decoded, bad)) {
+        return fail("member " + quoted(member) + " has the bad percent-escape " + quoted(bad) +
                     " (expected % and two hex digits)");
       }
       auto it =

@@ -79,6 +79,17 @@ class EnvReader {
   std::vector<std::string> warnings_;
 };
 
+/// `value` without surrounding ASCII whitespace.
+std::string_view trim_whitespace(std::string_view value);
+
+/// `value` trimmed of surrounding whitespace and ASCII-lowercased: how enum values and list
+/// items are compared.
+std::string normalize_word(std::string_view value);
+
+/// `value` in double quotes, with `"`, `\` and control characters escaped: how warnings show a
+/// value, so that a warning is always one readable line.
+std::string quoted(std::string_view value);
+
 /// Parses OTEL_RESOURCE_ATTRIBUTES (`k1=v1,k2=v2`, values percent-decoded). On any error the
 /// whole value is rejected: returns nullopt and sets `error` (when not null) to a message naming
 /// the problem. Keys and values are trimmed of surrounding whitespace before decoding, so
