@@ -1,16 +1,8 @@
 #include "adminara/obs/context.h"
 
 namespace adminara::obs {
-namespace {
-thread_local const Context* t_current = nullptr;
-}  // namespace
-
-namespace detail {
-const Context* current_context() noexcept { return t_current; }
-}  // namespace detail
-
 Context Context::current() {
-  const Context* c = t_current;
+  const Context* c = detail::t_current_context;
   if (c == nullptr) return Context();
   Context copy = *c;
   copy.local_span_ = nullptr;  // the copy may travel to another thread
@@ -42,8 +34,12 @@ Scope Context::activate() const {
   return Scope(std::move(c));
 }
 
-Scope::Scope(Context ctx) : ctx_(std::move(ctx)), previous_(t_current) { t_current = &ctx_; }
+Scope::Scope(Context ctx) : ctx_(std::move(ctx)), previous_(detail::t_current_context) {
+  detail::t_current_context = &ctx_;
+}
 
-Scope::~Scope() { t_current = previous_; }
+Scope::~Scope() {
+  detail::t_current_context = previous_;
+}
 
 }  // namespace adminara::obs

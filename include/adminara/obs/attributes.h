@@ -48,8 +48,7 @@ class AttributeValue {
   AttributeValue(std::string s) : v_(std::move(s)) {}
   AttributeValue(bool b) : v_(b) {}
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  AttributeValue(T i) : v_(static_cast<std::int64_t>(i)) {}
+  requires(!std::same_as<T, bool>) AttributeValue(T i) : v_(static_cast<std::int64_t>(i)) {}
   template <std::floating_point T>
   AttributeValue(T d) : v_(static_cast<double>(d)) {}
   AttributeValue(std::vector<std::string> a) : v_(std::move(a)) {}
@@ -84,11 +83,60 @@ struct KeyValue {
   friend bool operator==(const KeyValue&, const KeyValue&) = default;
 };
 
+/// A non-owning view of an attribute value, the parameter type of API calls. Building one copies
+/// nothing, so arguments to a span that is not recording cost nothing; a recording span copies
+/// the value into its own storage (reusing capacity). Valid only during the call it is passed to
+/// (temporaries in the argument list live that long).
+class AttributeView {
+ public:
+  AttributeView(const char* s) : kind_(Kind::kString), s_(s != nullptr ? s : "") {}
+  AttributeView(std::string_view s) : kind_(Kind::kString), s_(s) {}
+  AttributeView(const std::string& s) : kind_(Kind::kString), s_(s) {}
+  AttributeView(bool b) : kind_(Kind::kBool), b_(b) {}
+  template <std::integral T>
+  requires(!std::same_as<T, bool>) AttributeView(T i)
+      : kind_(Kind::kInt), i_(static_cast<std::int64_t>(i)) {}
+  template <std::floating_point T>
+  AttributeView(T d) : kind_(Kind::kDouble), d_(static_cast<double>(d)) {}
+  AttributeView(const AttributeValue& v) : kind_(Kind::kValue), v_(&v) {}
+  AttributeView(const std::vector<std::string>& a) : kind_(Kind::kStringArray), p_(&a) {}
+  AttributeView(const std::vector<bool>& a) : kind_(Kind::kBoolArray), p_(&a) {}
+  AttributeView(const std::vector<std::int64_t>& a) : kind_(Kind::kIntArray), p_(&a) {}
+  AttributeView(const std::vector<double>& a) : kind_(Kind::kDoubleArray), p_(&a) {}
+
+  /// An owning copy.
+  AttributeValue to_value() const;
+  /// Stores the viewed value in `out`, reusing its string capacity when both are strings.
+  void assign_to(AttributeValue& out) const;
+
+ private:
+  enum class Kind : std::uint8_t {
+    kString,
+    kBool,
+    kInt,
+    kDouble,
+    kValue,
+    kStringArray,
+    kBoolArray,
+    kIntArray,
+    kDoubleArray
+  };
+  Kind kind_;
+  union {
+    std::string_view s_;
+    bool b_;
+    std::int64_t i_;
+    double d_;
+    const AttributeValue* v_;
+    const void* p_;
+  };
+};
+
 /// A key/value pair as passed to API calls: `{{"userId", "123"}, {"attempt", 2}}`.
-/// The key is a view; the callee copies what it keeps.
+/// Both parts are views; the callee copies what it keeps.
 struct AttributeInit {
   std::string_view key;
-  AttributeValue value;
+  AttributeView value;
 };
 
 /// The attribute list parameter of API calls.

@@ -113,8 +113,13 @@ class [[nodiscard]] Scope {
 };
 
 namespace detail {
+// This thread's current context (points into the innermost live Scope). Inline so the span
+// start path reads it without a call.
+inline thread_local const Context* t_current_context = nullptr;
 /// The current context of this thread without copying it (nullptr when none is active).
-const Context* current_context() noexcept;
+inline const Context* current_context() noexcept {
+  return t_current_context;
+}
 }  // namespace detail
 
 }  // namespace adminara::obs

@@ -47,7 +47,7 @@ class Span {
 
   /// Sets (or replaces) an attribute. Beyond the attribute count limit the attribute is dropped
   /// and counted; strings beyond the value length limit are truncated.
-  Span& set_attribute(std::string_view key, AttributeValue value);
+  Span& set_attribute(std::string_view key, AttributeView value);
   Span& set_attributes(Attributes attributes);
   /// Adds a timestamped event.
   Span& add_event(std::string_view name, Attributes attributes = {});

@@ -64,7 +64,7 @@ BatchSpanProcessor::Producer& BatchSpanProcessor::producer_for_this_thread() {
   auto it = std::find_if(entries.begin(), entries.end(),
                          [this](const ThreadProducers::Entry& e) { return e.processor_id == id_; });
   if (it == entries.end()) {
-    auto p = std::make_shared<Producer>(options_.max_queue_size);
+    auto p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size);
     {
       std::lock_guard lock(producers_mu_);
       producers_.push_back(p);
@@ -94,7 +94,8 @@ void BatchSpanProcessor::on_end(SpanRecord* record) noexcept {
     core_.recycle(one);
     return;
   }
-  if (p.ring.pushed() % options_.max_export_batch_size == 0) {
+  if (--p.until_wake == 0) {
+    p.until_wake = options_.max_export_batch_size;
     {
       std::lock_guard lock(mu_);
       wake_ = true;

@@ -36,8 +36,9 @@ class BatchSpanProcessor final : public SpanProcessor {
 
   /// One producing thread's queue.
   struct Producer {
-    explicit Producer(std::size_t limit) : ring(limit) {}
+    Producer(std::size_t limit, std::uint32_t batch) : ring(limit), until_wake(batch) {}
     common::SpscRing<SpanRecord> ring;
+    std::uint32_t until_wake;  // producer thread only: pushes left before waking the worker
     std::atomic<bool> thread_gone{false};     // the producing thread exited
     std::atomic<bool> processor_gone{false};  // the processor was destroyed
   };

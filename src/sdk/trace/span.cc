@@ -32,7 +32,7 @@ std::uint32_t append_limited(std::vector<KeyValue>& out, Attributes attributes,
     for (auto& kv : out) {
       if (kv.key == a.key) existing = &kv;
     }
-    AttributeValue v = a.value;
+    AttributeValue v = a.value.to_value();
     truncate_value(v, length_limit);
     if (existing != nullptr) {
       existing->value = std::move(v);
@@ -57,32 +57,34 @@ void truncate_value(AttributeValue& value, std::uint32_t max_length) {
   }
 }
 
-void SpanRecord::set_attribute(std::string_view key, AttributeValue&& value,
+void SpanRecord::set_attribute(std::string_view key, AttributeView value,
                                const SpanLimits& limits) {
-  truncate_value(value, limits.attribute_value_length);
   auto& attrs = data.attributes;
+  KeyValue* slot = nullptr;
   for (std::uint32_t i = 0; i < attr_count_; ++i) {
     if (attrs[i].key == key) {
-      attrs[i].value = std::move(value);
-      return;
+      slot = &attrs[i];
+      break;
     }
   }
-  if (attr_count_ >= limits.attribute_count) {
-    ++data.dropped_attributes_count;
-    return;
+  if (slot == nullptr) {
+    if (attr_count_ >= limits.attribute_count) {
+      ++data.dropped_attributes_count;
+      return;
+    }
+    if (attr_count_ == attrs.size()) {
+      if (!spare_.empty()) {
+        attrs.push_back(std::move(spare_.back()));
+        spare_.pop_back();
+      } else {
+        attrs.emplace_back();
+      }
+    }
+    slot = &attrs[attr_count_++];
+    slot->key.assign(key);  // reuses the slot's capacity
   }
-  if (attr_count_ < attrs.size()) {
-    attrs[attr_count_].key.assign(key);  // reuses the slot's capacity
-    attrs[attr_count_].value = std::move(value);
-  } else if (!spare_.empty()) {
-    attrs.push_back(std::move(spare_.back()));
-    spare_.pop_back();
-    attrs.back().key.assign(key);
-    attrs.back().value = std::move(value);
-  } else {
-    attrs.push_back(KeyValue{std::string(key), std::move(value)});
-  }
-  ++attr_count_;
+  value.assign_to(slot->value);
+  truncate_value(slot->value, limits.attribute_value_length);
 }
 
 void SpanRecord::add_event(std::string_view name, std::uint64_t time_unix_nano,
@@ -124,15 +126,15 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-Span& Span::set_attribute(std::string_view key, AttributeValue value) {
-  if (record_ != nullptr) record_->set_attribute(key, std::move(value), record_->core->limits());
+Span& Span::set_attribute(std::string_view key, AttributeView value) {
+  if (record_ != nullptr) record_->set_attribute(key, value, record_->core->limits());
   return *this;
 }
 
 Span& Span::set_attributes(Attributes attributes) {
   if (record_ == nullptr) return *this;
   for (const auto& a : attributes) {
-    record_->set_attribute(a.key, AttributeValue(a.value), record_->core->limits());
+    record_->set_attribute(a.key, a.value, record_->core->limits());
   }
   return *this;
 }

@@ -32,7 +32,7 @@ class SpanRecord {
     data.status = Status{};
   }
 
-  void set_attribute(std::string_view key, AttributeValue&& value, const SpanLimits& limits);
+  void set_attribute(std::string_view key, AttributeView value, const SpanLimits& limits);
   void add_event(std::string_view name, std::uint64_t time_unix_nano, Attributes attributes,
                  const SpanLimits& limits);
   void add_link(const SpanContext& ctx, Attributes attributes, const SpanLimits& limits);

@@ -110,6 +110,7 @@ SpanRecord* TracerCore::acquire_record() {
   if (tc.core_id != id_) {
     tc.detach();
     tc.core_id = id_;
+    tc.records.reserve(std::max(kThreadCacheRefill, kAllocateBatch));
   }
   if (tc.records.empty()) refill(tc.records);
   SpanRecord* r = tc.records.back();
@@ -197,7 +198,7 @@ Span TracerCore::start_span(const InstrumentationScope* scope, std::string_view 
   d.end_time_unix_nano = 0;
   d.scope = scope;
   d.resource = &resource_;
-  for (const auto& a : attributes) rec->set_attribute(a.key, AttributeValue(a.value), limits_);
+  for (const auto& a : attributes) rec->set_attribute(a.key, a.value, limits_);
   for (const auto& l : options.links) rec->add_link(l, {}, limits_);
   return Span(d.context, rec);
 }
