@@ -1,6 +1,7 @@
 #include "adminara/obs/attributes.h"
 
 #include "common/json_writer.h"
+#include "common/strings.h"
 
 namespace adminara::obs {
 
@@ -23,7 +24,7 @@ void AttributeView::assign_to(AttributeValue& out) const {
   switch (kind_) {
     case Kind::kString:
       if (auto* s = std::get_if<std::string>(&st)) {
-        s->assign(s_);
+        common::assign_string(*s, s_);
       } else {
         st.emplace<std::string>(s_);
       }

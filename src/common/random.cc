@@ -16,60 +16,38 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-// xoshiro256** by Blackman and Vigna (public domain algorithm).
-struct Xoshiro {
-  std::uint64_t s[4];
-
-  Xoshiro() {
-    std::uint64_t seed[4] = {};
-    ssize_t got = getrandom(seed, sizeof seed, 0);
-    if (got != static_cast<ssize_t>(sizeof seed)) {
-      // No OS entropy (very old kernel or seccomp): mix time, pid and addresses instead.
-      std::uint64_t x = static_cast<std::uint64_t>(
-                            std::chrono::high_resolution_clock::now().time_since_epoch().count()) ^
-                        (static_cast<std::uint64_t>(getpid()) << 32) ^
-                        reinterpret_cast<std::uintptr_t>(this);
-      for (auto& v : seed) v = splitmix64(x);
-    }
-    std::memcpy(s, seed, sizeof s);
-    if ((s[0] | s[1] | s[2] | s[3]) == 0) s[0] = 1;  // the all-zero state is a fixed point
-  }
-
-  std::uint64_t next() noexcept {
-    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const std::uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-  }
-};
-
-Xoshiro& generator() noexcept {
-  thread_local Xoshiro g;
-  return g;
-}
-
 }  // namespace
 
-std::uint64_t random_u64() noexcept { return generator().next(); }
+namespace detail {
+
+void seed_random(RandomState& st) noexcept {
+  std::uint64_t seed[4] = {};
+  ssize_t got = getrandom(seed, sizeof seed, 0);
+  if (got != static_cast<ssize_t>(sizeof seed)) {
+    // No OS entropy (very old kernel or seccomp): mix time, pid and addresses instead.
+    std::uint64_t x = static_cast<std::uint64_t>(
+                          std::chrono::high_resolution_clock::now().time_since_epoch().count()) ^
+                      (static_cast<std::uint64_t>(getpid()) << 32) ^
+                      reinterpret_cast<std::uintptr_t>(&st);
+    for (auto& v : seed) v = splitmix64(x);
+  }
+  std::memcpy(st.s, seed, sizeof seed);
+  if ((st.s[0] | st.s[1] | st.s[2] | st.s[3]) == 0) st.s[0] = 1;  // all-zero is a fixed point
+  st.seeded = true;
+}
+
+}  // namespace detail
 
 void random_bytes(void* out, std::size_t n) noexcept {
   auto* p = static_cast<unsigned char*>(out);
-  Xoshiro& g = generator();
   while (n >= 8) {
-    std::uint64_t v = g.next();
+    std::uint64_t v = random_u64();
     std::memcpy(p, &v, 8);
     p += 8;
     n -= 8;
   }
   if (n > 0) {
-    std::uint64_t v = g.next();
+    std::uint64_t v = random_u64();
     std::memcpy(p, &v, n);
   }
 }

@@ -47,8 +47,7 @@ BatchSpanProcessor::~BatchSpanProcessor() {
     SpanRecord* rec;
     while (p->ring.pop_bulk(&rec, 1) == 1) {
       dropped_full_.fetch_add(1, std::memory_order_relaxed);
-      SpanRecord* one[] = {rec};
-      core_.recycle(one);
+      core_.release(rec);
     }
     p->processor_gone.store(true, std::memory_order_release);
   }
@@ -79,8 +78,7 @@ BatchSpanProcessor::Producer& BatchSpanProcessor::producer_for_this_thread() {
 void BatchSpanProcessor::on_end(SpanRecord* record) noexcept {
   if (shut_down_.load(std::memory_order_acquire)) {
     counters_.dropped.fetch_add(1, std::memory_order_relaxed);
-    SpanRecord* one[] = {record};
-    core_.recycle(one);
+    core_.release(record);
     return;
   }
   Producer& p = producer_for_this_thread();
@@ -90,8 +88,7 @@ void BatchSpanProcessor::on_end(SpanRecord* record) noexcept {
                       "the batch span queue is full (OTEL_BSP_MAX_QUEUE_SIZE); new spans are "
                       "dropped and counted until the exporter catches up");
     dropped_full_.fetch_add(1, std::memory_order_relaxed);
-    SpanRecord* one[] = {record};
-    core_.recycle(one);
+    core_.release(record);
     return;
   }
   if (--p.until_wake == 0) {
@@ -168,7 +165,7 @@ void BatchSpanProcessor::drain() {
     views_.clear();
     for (SpanRecord* r : batch_) views_.push_back(&r->data);
     export_to_all(exporters_, views_, counters_);
-    core_.recycle(batch_);
+    core_.release_exported(batch_);
   }
 }
 

@@ -19,8 +19,7 @@ void SimpleSpanProcessor::on_end(SpanRecord* record) noexcept {
       export_to_all(exporters_, one, counters_);
     }
   }
-  SpanRecord* recs[] = {record};
-  core_.recycle(recs);
+  core_.release(record);
 }
 
 bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds) noexcept {

@@ -8,6 +8,7 @@
 #include "adminara/obs/span.h"
 #include "adminara/obs/tracer.h"
 #include "common/clock.h"
+#include "common/strings.h"
 #include "sdk/trace/span_record.h"
 #include "sdk/trace/tracer_core.h"
 
@@ -81,7 +82,7 @@ void SpanRecord::set_attribute(std::string_view key, AttributeView value,
       }
     }
     slot = &attrs[attr_count_++];
-    slot->key.assign(key);  // reuses the slot's capacity
+    common::assign_string(slot->key, key);  // reuses the slot's capacity
   }
   value.assign_to(slot->value);
   truncate_value(slot->value, limits.attribute_value_length);

@@ -1,6 +1,6 @@
 // SpanProcessor: receives ended span records from the TracerCore and delivers them to the
 // exporters. The processor owns a record from on_end() until it hands it back with
-// TracerCore::recycle().
+// TracerCore::release() / release_exported().
 #pragma once
 
 #include <chrono>

@@ -8,20 +8,23 @@
 
 #include "adminara/obs/span_data.h"
 #include "adminara/obs/tracer.h"
+#include "common/strings.h"
 
 namespace adminara::obs::detail {
 
 class TracerCore;
+struct RecordHome;
 
 class SpanRecord {
  public:
   SpanData data;
   TracerCore* core = nullptr;
+  RecordHome* home = nullptr;  // the thread cache it was taken from (see RecordPool)
   std::uint64_t start_monotonic_ns = 0;
 
   /// Prepares a recycled record for a new span (keeps capacity).
   void begin(std::string_view name, std::uint64_t start_monotonic) {
-    data.name.assign(name);
+    common::assign_string(data.name, name);
     start_monotonic_ns = start_monotonic;
     attr_count_ = 0;
     data.dropped_attributes_count = 0;
@@ -29,7 +32,8 @@ class SpanRecord {
     data.dropped_events_count = 0;
     data.links.clear();
     data.dropped_links_count = 0;
-    data.status = Status{};
+    data.status.code = StatusCode::kUnset;
+    data.status.description.clear();
   }
 
   void set_attribute(std::string_view key, AttributeView value, const SpanLimits& limits);

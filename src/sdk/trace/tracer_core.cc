@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -14,46 +13,24 @@
 namespace adminara::obs::detail {
 namespace {
 
-constexpr std::size_t kThreadCacheRefill = 32;
-constexpr std::size_t kAllocateBatch = 16;
-
 std::atomic<std::uint64_t> g_next_core_id{1};
 
-// Live cores by id, so a thread that exits can give its cached records back to a core that is
-// still alive (and never touch one that is gone).
-std::mutex& registry_mu() {
-  static std::mutex mu;
-  return mu;
-}
-std::unordered_map<std::uint64_t, TracerCore*>& registry() {
-  static auto* m = new std::unordered_map<std::uint64_t, TracerCore*>();  // never destroyed:
-  return *m;  // thread caches may be torn down after static destruction begins
-}
-
-// This thread's cache of free records for one core (the most recently used one).
-struct ThreadCache {
-  std::uint64_t core_id = 0;
-  std::vector<SpanRecord*> records;
-
-  void detach() {
-    if (core_id == 0) return;
-    std::lock_guard lock(registry_mu());
-    auto it = registry().find(core_id);
-    if (it != registry().end()) it->second->return_cached(records);
-    records.clear();  // the core is gone: it freed these itself
-    core_id = 0;
-  }
-  ~ThreadCache() { detach(); }
-};
-
-thread_local ThreadCache t_cache;
-
-// A random id that is never all zero.
-template <std::size_t N>
-void fill_random_id(std::array<std::uint8_t, N>& bytes) {
+// Random ids that are never all zero (the invalid id).
+void fill_random_id(std::array<std::uint8_t, 16>& bytes) {
+  std::uint64_t hi, lo;
   do {
-    common::random_bytes(bytes.data(), N);
-  } while (std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; }));
+    hi = common::random_u64();
+    lo = common::random_u64();
+  } while ((hi | lo) == 0);
+  std::memcpy(bytes.data(), &hi, 8);
+  std::memcpy(bytes.data() + 8, &lo, 8);
+}
+void fill_random_id(std::array<std::uint8_t, 8>& bytes) {
+  std::uint64_t v;
+  do {
+    v = common::random_u64();
+  } while (v == 0);
+  std::memcpy(bytes.data(), &v, 8);
 }
 
 }  // namespace
@@ -65,6 +42,10 @@ TracerCore::TracerCore(TracerProviderOptions options)
                                : parent_based_sampler(always_on_sampler())),
       limits_(options.limits),
       enabled_(options.enabled) {
+  // A thread can have up to a full queue of spans out for export; leave room for all of them
+  // in its return ring.
+  pool_ = std::make_unique<RecordPool>(
+      this, options.processor == ProcessorKind::kBatch ? options.batch.max_queue_size + 64 : 64);
   if (options.processor == ProcessorKind::kBatch) {
     const BatchOptions& b = options.batch;
     if (b.max_queue_size == 0 || b.max_export_batch_size == 0 ||
@@ -80,21 +61,12 @@ TracerCore::TracerCore(TracerProviderOptions options)
     processor_ = std::make_unique<SimpleSpanProcessor>(*this, std::move(options.exporters));
   }
   common::WallClockOffset::refresh();
-  std::lock_guard lock(registry_mu());
-  registry().emplace(id_, this);
 }
 
 TracerCore::~TracerCore() {
   shutdown(std::chrono::milliseconds(30000));
-  {
-    std::lock_guard lock(registry_mu());
-    registry().erase(id_);
-  }
-  if (t_cache.core_id == id_) {
-    t_cache.records.clear();
-    t_cache.core_id = 0;
-  }
-  processor_.reset();
+  processor_.reset();  // may still release records into the pool
+  pool_.reset();
 }
 
 const InstrumentationScope* TracerCore::scope(std::string_view name, std::string_view version) {
@@ -103,45 +75,6 @@ const InstrumentationScope* TracerCore::scope(std::string_view name, std::string
     if (s.name == name && s.version == version) return &s;
   }
   return &scopes_.emplace_back(InstrumentationScope{std::string(name), std::string(version)});
-}
-
-SpanRecord* TracerCore::acquire_record() {
-  ThreadCache& tc = t_cache;
-  if (tc.core_id != id_) {
-    tc.detach();
-    tc.core_id = id_;
-    tc.records.reserve(std::max(kThreadCacheRefill, kAllocateBatch));
-  }
-  if (tc.records.empty()) refill(tc.records);
-  SpanRecord* r = tc.records.back();
-  tc.records.pop_back();
-  return r;
-}
-
-void TracerCore::refill(std::vector<SpanRecord*>& cache) {
-  std::lock_guard lock(pool_mu_);
-  std::size_t take = std::min(kThreadCacheRefill, free_.size());
-  cache.insert(cache.end(), free_.end() - static_cast<std::ptrdiff_t>(take), free_.end());
-  free_.resize(free_.size() - take);
-  if (cache.empty()) {
-    for (std::size_t i = 0; i < kAllocateBatch; ++i) {
-      auto rec = std::make_unique<SpanRecord>();
-      rec->core = this;
-      cache.push_back(rec.get());
-      all_.push_back(std::move(rec));
-    }
-  }
-}
-
-void TracerCore::recycle(std::span<SpanRecord* const> records) noexcept {
-  if (records.empty()) return;
-  std::lock_guard lock(pool_mu_);
-  free_.insert(free_.end(), records.begin(), records.end());
-}
-
-void TracerCore::return_cached(std::vector<SpanRecord*>& records) noexcept {
-  recycle(records);
-  records.clear();
 }
 
 Span TracerCore::start_span(const InstrumentationScope* scope, std::string_view name,
@@ -181,7 +114,7 @@ Span TracerCore::start_span(const InstrumentationScope* scope, std::string_view 
   }
   flags |= TraceFlags::kSampled;
 
-  SpanRecord* rec = acquire_record();
+  SpanRecord* rec = pool_->acquire();
   const std::uint64_t start = common::monotonic_ns();
   rec->begin(name, start);
   SpanData& d = rec->data;

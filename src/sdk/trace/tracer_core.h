@@ -1,9 +1,7 @@
 // TracerCore: the implementation behind TracerProvider. Owns the resource, sampler, limits,
 // instrumentation scopes, the span processor and the pool of span records.
 //
-// Record pool: every thread keeps a small cache of free records (no lock to take one); the
-// cache refills from the shared free list in batches under a mutex, and the exporter returns
-// records to the shared list in batches. The core owns every record it ever allocated.
+// Span records come from a RecordPool (per-thread caches; see record_pool.h).
 #pragma once
 
 #include <atomic>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "adminara/obs/tracer.h"
+#include "sdk/trace/record_pool.h"
 #include "sdk/trace/span_processor.h"
 #include "sdk/trace/span_record.h"
 
@@ -29,8 +28,12 @@ class TracerCore {
                   const SpanOptions& options);
   /// Ends a recording span: stamps the end time and hands the record to the processor.
   void end_span(SpanRecord* record) noexcept;
-  /// Returns exported records to the pool (any thread).
-  void recycle(std::span<SpanRecord* const> records) noexcept;
+  /// Returns a record to the pool (any thread).
+  void release(SpanRecord* record) noexcept { pool_->release(record); }
+  /// Returns exported records to the pool; only the exporter thread calls this.
+  void release_exported(std::span<SpanRecord* const> records) noexcept {
+    pool_->release_from_exporter(records);
+  }
 
   const InstrumentationScope* scope(std::string_view name, std::string_view version);
   bool force_flush(std::chrono::milliseconds timeout) noexcept;
@@ -43,18 +46,13 @@ class TracerCore {
   bool enabled() const { return enabled_; }
   std::uint64_t id() const { return id_; }
 
-  /// Takes records back from a thread cache that belonged to this core (thread exit).
-  void return_cached(std::vector<SpanRecord*>& records) noexcept;
-
  private:
-  SpanRecord* acquire_record();
-  void refill(std::vector<SpanRecord*>& cache);
-
   const std::uint64_t id_;
   const Resource resource_;
   const std::shared_ptr<const Sampler> sampler_;
   const SpanLimits limits_;
   const bool enabled_;
+  std::unique_ptr<RecordPool> pool_;
   std::unique_ptr<SpanProcessor> processor_;
 
   std::mutex scopes_mu_;
