@@ -16,10 +16,9 @@ using Entries = std::vector<TraceState::Entry>;
 std::string numbered_members(int n) {
   std::string s;
   for (int i = 1; i <= n; ++i) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "bar%02d=%02d", i, i);
+    const std::string num = (i < 10 ? "0" : "") + std::to_string(i);
     if (!s.empty()) s += ',';
-    s += buf;
+    s += "bar" + num + "=" + num;
   }
   return s;
 }
