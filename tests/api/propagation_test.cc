@@ -89,6 +89,7 @@ TEST(ParseTraceparent, InvalidValues) {
       {kValid + "," + kValid, "two traceparent headers joined"},
       {kValid + ", " + kValid, "two traceparent headers joined with OWS"},
       {tp("cc", kTrace, kParent, "01") + "," + kValid, "two future-version headers joined"},
+      {tp("cc", kTrace, kParent, "01-x") + "," + kValid, "future version with fields, joined"},
       {kValid + "\n", "a newline is not OWS"},
       {"00_" + kTrace + "-" + kParent + "-01", "wrong separator"},
       {"00-" + kTrace + " " + kParent + "-01", "wrong separator"},
