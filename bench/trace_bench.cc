@@ -1,7 +1,6 @@
 // Tracing hot paths. Compare the rows as ratios within one run (BM_Baseline_* are measured in
 // the same run on the same machine); absolute times on these shared machines are noise.
-#define ADMINARA_COUNT_ALLOCATIONS_IMPL
-#include "tests/common/alloc_counter.h"
+#include "tests/common/allocation_counter.h"
 
 #include <benchmark/benchmark.h>
 
@@ -47,13 +46,13 @@ void BM_Span_Sampled(benchmark::State& state) {
   obs::TracerProvider& p = provider(true);
   obs::Tracer t = p.get_tracer("bench");
   for (int i = 0; i < 2000; ++i) t.start_span("warm", {{"http.request.method", "GET"}}).end();
-  const std::uint64_t before = obs::testing::thread_allocations();
+  const std::uint64_t before = obs::testing::allocation_count();
   for (auto _ : state) {
     obs::Span s = t.start_span("GET /api/queue", {{"http.request.method", "GET"}});
     s.set_attribute("http.response.status_code", 200);
     s.end();
   }
-  report(state, p, obs::testing::thread_allocations() - before);
+  report(state, p, obs::testing::allocation_count() - before);
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Span_Sampled)->Threads(1)->Threads(2)->UseRealTime();
@@ -61,13 +60,13 @@ BENCHMARK(BM_Span_Sampled)->Threads(1)->Threads(2)->UseRealTime();
 void BM_Span_Unsampled(benchmark::State& state) {
   obs::TracerProvider& p = provider(false);
   obs::Tracer t = p.get_tracer("bench");
-  const std::uint64_t before = obs::testing::thread_allocations();
+  const std::uint64_t before = obs::testing::allocation_count();
   for (auto _ : state) {
     obs::Span s = t.start_span("GET /api/queue", {{"http.request.method", "GET"}});
     s.set_attribute("http.response.status_code", 200);
     s.end();
   }
-  report(state, p, obs::testing::thread_allocations() - before);
+  report(state, p, obs::testing::allocation_count() - before);
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Span_Unsampled)->Threads(1)->Threads(2)->UseRealTime();
@@ -91,10 +90,10 @@ void BM_TraceAsync_Call(benchmark::State& state) {
   int counter = 0;
   auto traced = obs::trace_async("job.noop", [&counter](int x) { return counter += x; });
   for (int i = 0; i < 2000; ++i) traced(1);
-  const std::uint64_t before = obs::testing::thread_allocations();
+  const std::uint64_t before = obs::testing::allocation_count();
   for (auto _ : state) benchmark::DoNotOptimize(traced(1));
   state.counters["allocs_per_call"] = benchmark::Counter(
-      static_cast<double>(obs::testing::thread_allocations() - before) /
+      static_cast<double>(obs::testing::allocation_count() - before) /
       static_cast<double>(state.iterations()));
   obs::shutdown();
 }

@@ -1,5 +1,6 @@
 // W3C Baggage (facts brief section 8.3): parsing, percent-coding and the propagation limits.
 #include <algorithm>
+#include <string_view>
 
 #include "adminara/obs/context.h"
 #include "api/header_list.h"
@@ -11,26 +12,7 @@ namespace {
 // RFC 7230 tchar.
 constexpr bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 // baggage-octet: printable ASCII without space, '"', ',', ';' and '\'.

@@ -26,9 +26,11 @@ std::optional<SpanContext> parse_traceparent(std::string_view value) {
   if (version == 0xff) return std::nullopt;
   if (version == 0x00) {
     if (value.size() != kTraceparentSize) return std::nullopt;
-  } else if (value.size() > kTraceparentSize && value[kTraceparentSize] != '-') {
-    // A future version may append fields, always after a '-'.
-    return std::nullopt;
+  } else if (value.size() > kTraceparentSize) {
+    // A future version may append fields, always after a '-'. A ',' can only come from joining
+    // repeated headers, and a repeated traceparent is invalid whatever its version.
+    std::string_view rest = value.substr(kTraceparentSize);
+    if (rest[0] != '-' || rest.find(',') != std::string_view::npos) return std::nullopt;
   }
   if (value[kParentIdAt - 1] != '-' || value[kFlagsAt - 1] != '-') return std::nullopt;
   TraceId trace_id;

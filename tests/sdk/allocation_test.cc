@@ -1,6 +1,5 @@
 // Span start/end allocates nothing in steady state (design.md: hot paths do not allocate).
-#define ADMINARA_COUNT_ALLOCATIONS_IMPL
-#include "tests/common/alloc_counter.h"
+#include "tests/common/allocation_counter.h"
 
 #include <gtest/gtest.h>
 
@@ -28,9 +27,9 @@ TEST(Allocation, SampledSpanWithAttributesAllocatesNothingInSteadyState) {
   };
   run(1000);  // warm up: as many records as the measured run needs, then back to the pool
   ASSERT_TRUE(p.force_flush());
-  const std::uint64_t before = testing::thread_allocations();
+  const std::uint64_t before = testing::allocation_count();
   run(1000);
-  const std::uint64_t allocations = testing::thread_allocations() - before;
+  const std::uint64_t allocations = testing::allocation_count() - before;
   EXPECT_EQ(allocations, 0u) << "allocations per 1000 span pairs";
 }
 
@@ -38,9 +37,9 @@ TEST(Allocation, UnsampledSpanAllocatesNothing) {
   TracerProvider p(TracerProviderOptions{.sampler = always_off_sampler()});
   Tracer t = p.get_tracer("alloc");
   t.start_span("warm").end();
-  const std::uint64_t before = testing::thread_allocations();
+  const std::uint64_t before = testing::allocation_count();
   for (int i = 0; i < 1000; ++i) t.start_span("unsampled", {{"k", 1}}).end();
-  EXPECT_EQ(testing::thread_allocations() - before, 0u);
+  EXPECT_EQ(testing::allocation_count() - before, 0u);
 }
 
 }  // namespace

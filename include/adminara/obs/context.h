@@ -44,8 +44,9 @@ class Baggage {
   Baggage() = default;
 
   /// Parses a `baggage` header value (several headers joined by ','). Invalid members are
-  /// skipped; values are percent-decoded (invalid UTF-8 becomes U+FFFD). Members past the W3C
-  /// limits (64 members, 8192 bytes) are dropped whole.
+  /// skipped; values are percent-decoded (invalid UTF-8 becomes U+FFFD; a '%' that does not
+  /// start an escape is kept as is). Members past the W3C limits (64 members, 8192 bytes) are
+  /// dropped whole. Repeated keys are kept in order.
   static Baggage parse(std::string_view header);
   /// The header form with values percent-encoded; members that would exceed the limits are left
   /// out whole. Empty when there are no entries.
@@ -53,10 +54,15 @@ class Baggage {
 
   bool empty() const { return entries_.empty(); }
   const std::vector<Entry>& entries() const { return entries_; }
+  /// The value of the last entry of `key` (a repeated key acts like a map filled in order).
   std::optional<std::string_view> get(std::string_view key) const;
-  /// Returns a copy with `key` set (replacing an existing entry of that key). An invalid key
-  /// (not an RFC 7230 token) leaves the copy unchanged.
+  /// Returns a copy with `key` set (replacing an existing entry of that key in place; later
+  /// repeats of it are removed). The value is stored as valid UTF-8 (invalid bytes become
+  /// U+FFFD, as a receiver would decode them); `metadata` is the properties in header form.
+  /// An invalid key (not an RFC 7230 token) or invalid metadata leaves the copy unchanged.
+  /// No limit is applied here: serialize() leaves out what does not fit.
   Baggage set(std::string_view key, std::string_view value, std::string_view metadata = {}) const;
+  /// Returns a copy without any entry of `key`.
   Baggage erase(std::string_view key) const;
 
   friend bool operator==(const Baggage&, const Baggage&) = default;

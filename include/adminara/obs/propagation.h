@@ -32,8 +32,8 @@ inline constexpr std::size_t kTraceparentSize = 55;
 
 /// Parses a traceparent header value into a remote SpanContext with no tracestate; nullopt when
 /// it is invalid per W3C. Leading/trailing spaces and tabs are ignored; versions above 00 are
-/// read as version 00 with any trailing `-...` ignored; the flags byte is kept as received.
-/// Never allocates.
+/// read as version 00 with any trailing `-...` ignored; a value joined from repeated headers
+/// (any ',') is invalid; the flags byte is kept as received. Never allocates.
 std::optional<SpanContext> parse_traceparent(std::string_view value);
 
 /// Formats `sc` as a version-00 traceparent (kTraceparentSize characters); empty when `sc` is

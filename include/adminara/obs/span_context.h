@@ -81,7 +81,10 @@ class TraceState {
   /// Returns a copy without `key`.
   TraceState erase(std::string_view key) const;
 
+  /// A W3C Level 2 key: `[a-z0-9][a-z0-9_*/-]{0,255}`, or `tenant@system` with a tenant of
+  /// `[a-z0-9][a-z0-9_*/-]{0,240}` and a system of `[a-z][a-z0-9_*/-]{0,13}`.
   static bool is_valid_key(std::string_view key);
+  /// 1 to 256 printable ASCII characters (0x20-0x7e) other than ',' and '=', not ending in a space.
   static bool is_valid_value(std::string_view value);
 
   friend bool operator==(const TraceState&, const TraceState&) = default;

@@ -1,0 +1,177 @@
+#include "checks.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "adminara/obs/propagation.h"
+#include "common/utf8.h"
+
+namespace adminara::obs::fuzzing {
+namespace {
+
+void require(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "fuzz check failed: %s\n", what);
+  std::abort();
+}
+
+std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+// `text` split at its first '=' (the whole text is the key when there is none).
+std::pair<std::string_view, std::string_view> split_member(std::string_view text) {
+  std::size_t eq = text.find('=');
+  if (eq == std::string_view::npos) return {text, {}};
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+void check_trace_state_rules(const TraceState& ts) {
+  require(ts.entries().size() <= TraceState::kMaxEntries, "tracestate: more than 32 entries");
+  for (std::size_t i = 0; i < ts.entries().size(); ++i) {
+    const auto& [key, value] = ts.entries()[i];
+    require(TraceState::is_valid_key(key), "tracestate: invalid key kept");
+    require(TraceState::is_valid_value(value), "tracestate: invalid value kept");
+    for (std::size_t j = 0; j < i; ++j) {
+      require(ts.entries()[j].first != key, "tracestate: duplicate key kept");
+    }
+  }
+}
+
+void check_trace_state_round_trip(const TraceState& ts) {
+  std::string text = ts.serialize();
+  require(ts.empty() == text.empty(), "tracestate: empty() disagrees with serialize()");
+  TraceState again = TraceState::parse(text);
+  require(again == ts, "tracestate: parse(serialize(x)) != x");
+  require(again.serialize() == text, "tracestate: serialization not stable");
+}
+
+// Only parse() applies the limits; set() may grow a Baggage past them (serialize() trims).
+void check_baggage_rules(const Baggage& b, bool parsed) {
+  require(!parsed || b.entries().size() <= Baggage::kMaxMembers, "baggage: more than 64 members");
+  for (const auto& e : b.entries()) {
+    require(common::is_valid_utf8(e.value), "baggage: value is not valid UTF-8");
+  }
+}
+
+void check_baggage_round_trip(const Baggage& b) {
+  std::string text = b.serialize();
+  require(text.size() <= Baggage::kMaxBytes, "baggage: serialization over 8192 bytes");
+  Baggage again = Baggage::parse(text);
+  // serialize() may leave members out to respect the limits, but only out of the end result:
+  // what it keeps must read back unchanged, and a second pass must change nothing.
+  if (again.entries().size() == b.entries().size()) {
+    require(again == b, "baggage: parse(serialize(x)) != x");
+  }
+  require(again.serialize() == text, "baggage: serialization not stable");
+}
+
+bool same_span_context(const SpanContext& a, const SpanContext& b) {
+  return a.is_valid() == b.is_valid() && a.trace_id() == b.trace_id() &&
+         a.span_id() == b.span_id() && a.is_remote() == b.is_remote() &&
+         (a.trace_flags().value & 0x03) == (b.trace_flags().value & 0x03) &&
+         a.trace_state() == b.trace_state();
+}
+
+}  // namespace
+
+int check_traceparent(const std::uint8_t* data, std::size_t size) {
+  std::string_view text = as_text(data, size);
+  std::optional<SpanContext> sc = parse_traceparent(text);
+  if (sc) {
+    require(sc->is_valid() && sc->is_remote(), "traceparent: parsed context not valid/remote");
+    require(sc->trace_state_ptr() == nullptr, "traceparent: parse set a tracestate");
+    char out[kTraceparentSize];
+    require(format_traceparent(*sc, out), "traceparent: valid context not formatted");
+    std::string_view formatted(out, sizeof out);
+    require(formatted.substr(0, 3) == "00-", "traceparent: not formatted as version 00");
+    require(format_traceparent(*sc) == formatted, "traceparent: the two formatters differ");
+    std::optional<SpanContext> again = parse_traceparent(formatted);
+    require(again.has_value(), "traceparent: formatted value does not parse");
+    require(again->trace_id() == sc->trace_id() && again->span_id() == sc->span_id(),
+            "traceparent: ids changed in the round trip");
+    require(again->trace_flags().value == (sc->trace_flags().value & 0x03),
+            "traceparent: reserved flag bits sent or known bits lost");
+    char out2[kTraceparentSize];
+    require(format_traceparent(*again, out2) && std::memcmp(out, out2, sizeof out) == 0,
+            "traceparent: formatting not stable");
+  }
+
+  // The same bytes as all three headers of a carrier: extract, inject, extract again.
+  const std::string value(text);
+  const std::map<std::string, std::string> incoming{
+      {"traceparent", value}, {"tracestate", value}, {"baggage", value}};
+  Context first = extract(incoming);
+  require(first.span_context().is_valid() == sc.has_value(),
+          "extract: validity differs from parse_traceparent");
+  std::map<std::string, std::string> outgoing;
+  inject(first, outgoing);
+  require(outgoing.count("traceparent") == (sc ? 1U : 0U), "inject: traceparent presence");
+  Context second = extract(outgoing);
+  require(same_span_context(first.span_context(), second.span_context()),
+          "extract(inject(x)) changed the span context");
+  require(first.baggage() == second.baggage(), "extract(inject(x)) changed the baggage");
+  std::map<std::string, std::string> outgoing2;
+  inject(second, outgoing2);
+  require(outgoing2 == outgoing, "inject not stable");
+  return 0;
+}
+
+int check_tracestate(const std::uint8_t* data, std::size_t size) {
+  std::string_view text = as_text(data, size);
+  TraceState ts = TraceState::parse(text);
+  check_trace_state_rules(ts);
+  check_trace_state_round_trip(ts);
+
+  auto [key, value] = split_member(text);
+  TraceState changed = ts.set(key, value);
+  if (TraceState::is_valid_key(key) && TraceState::is_valid_value(value)) {
+    require(!changed.empty() && changed.entries().front().first == key &&
+                changed.entries().front().second == value,
+            "tracestate: set() did not put the entry first");
+    require(changed.entries().size() ==
+                std::min(ts.entries().size() + (ts.get(key) ? 0 : 1), TraceState::kMaxEntries),
+            "tracestate: set() changed the wrong number of entries");
+  } else {
+    require(changed == ts, "tracestate: set() with an invalid member changed the state");
+  }
+  check_trace_state_rules(changed);
+  check_trace_state_round_trip(changed);
+  TraceState erased = changed.erase(key);
+  require(!erased.get(key).has_value(), "tracestate: erase() left the key");
+  check_trace_state_round_trip(erased);
+  return 0;
+}
+
+int check_baggage(const std::uint8_t* data, std::size_t size) {
+  std::string_view text = as_text(data, size);
+  Baggage b = Baggage::parse(text);
+  check_baggage_rules(b, /*parsed=*/true);
+  // Everything parse() keeps fits the limits, so serialize() must keep all of it.
+  std::string serialized = b.serialize();
+  require(Baggage::parse(serialized) == b, "baggage: parse(serialize(x)) != x");
+  check_baggage_round_trip(b);
+
+  // Percent-encoding: any bytes as a value read back as their UTF-8 repair.
+  std::string repaired;
+  common::append_valid_utf8(repaired, text);
+  Baggage one = Baggage().set("k", text);
+  require(one.get("k") == std::optional<std::string_view>(repaired), "baggage: set() value");
+  const Baggage reread = Baggage::parse(one.serialize());
+  std::optional<std::string_view> read = reread.get("k");
+  require(!read || *read == repaired, "baggage: value changed by percent-coding");
+  require(read.has_value() || one.serialize().empty(), "baggage: value lost under the limit");
+
+  auto [key, value] = split_member(text);
+  Baggage changed = b.set(key, value);
+  check_baggage_rules(changed, /*parsed=*/false);
+  check_baggage_round_trip(changed);
+  require(!changed.erase(key).get(key).has_value(), "baggage: erase() left the key");
+  return 0;
+}
+
+}  // namespace adminara::obs::fuzzing

@@ -1,0 +1,24 @@
+// Round-trip checks for the W3C header parsers, shared by the libFuzzer targets (fuzz_*.cc) and
+// the corpus replay test (tests/fuzz_corpus_replay_test.cc) so that every seed and every
+// reproducer found by fuzzing is re-checked in the normal build.
+//
+// Each check parses `data` as one header value, serializes the result, parses that again and
+// calls abort() (after a message on stderr) when the two results or the two serializations
+// differ, or when a parsed value breaks the W3C rules. It returns 0 otherwise, as libFuzzer
+// requires. Any bytes are accepted.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace adminara::obs::fuzzing {
+
+/// traceparent parse/format, plus extract -> inject -> extract over a map carrier with `data`
+/// as the value of all three headers.
+int check_traceparent(const std::uint8_t* data, std::size_t size);
+/// tracestate parse/serialize, plus set()/erase() of a member made from `data`.
+int check_tracestate(const std::uint8_t* data, std::size_t size);
+/// baggage parse/serialize with the W3C limits, plus the percent-encoding of `data` as a value.
+int check_baggage(const std::uint8_t* data, std::size_t size);
+
+}  // namespace adminara::obs::fuzzing
