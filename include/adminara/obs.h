@@ -12,3 +12,4 @@
 #include "adminara/obs/span_context.h"    // IWYU pragma: export
 #include "adminara/obs/span_data.h"       // IWYU pragma: export
 #include "adminara/obs/tracer.h"          // IWYU pragma: export
+#include "adminara/obs/version.h"         // IWYU pragma: export
