@@ -24,7 +24,8 @@ obs::TracerProvider& provider(bool sampled) {
         .processor = obs::ProcessorKind::kBatch,
         // A queue large enough that the exporter thread keeps up: the benchmark measures the
         // cost to the application thread, and reports drops so a starved exporter is visible.
-        .batch = {.schedule_delay = std::chrono::milliseconds(200), .max_queue_size = 65536,
+        .batch = {.schedule_delay = std::chrono::milliseconds(200),
+                  .max_queue_size = 16384,
                   .max_export_batch_size = 512}});
   };
   static obs::TracerProvider* on = make(obs::always_on_sampler());
@@ -33,8 +34,8 @@ obs::TracerProvider& provider(bool sampled) {
 }
 
 void report(benchmark::State& state, obs::TracerProvider& p, std::uint64_t allocations) {
-  state.counters["allocs_per_span"] = benchmark::Counter(
-      static_cast<double>(allocations) / static_cast<double>(state.iterations()));
+  state.counters["allocs_per_span"] = benchmark::Counter(static_cast<double>(allocations) /
+                                                         static_cast<double>(state.iterations()));
   if (state.thread_index() == 0) {
     p.force_flush();
     state.counters["dropped_total"] = static_cast<double>(p.stats().spans_dropped);
@@ -92,9 +93,9 @@ void BM_TraceAsync_Call(benchmark::State& state) {
   for (int i = 0; i < 2000; ++i) traced(1);
   const std::uint64_t before = obs::testing::allocation_count();
   for (auto _ : state) benchmark::DoNotOptimize(traced(1));
-  state.counters["allocs_per_call"] = benchmark::Counter(
-      static_cast<double>(obs::testing::allocation_count() - before) /
-      static_cast<double>(state.iterations()));
+  state.counters["allocs_per_call"] =
+      benchmark::Counter(static_cast<double>(obs::testing::allocation_count() - before) /
+                         static_cast<double>(state.iterations()));
   obs::shutdown();
 }
 BENCHMARK(BM_TraceAsync_Call);
@@ -165,6 +166,21 @@ void BM_Baseline_SharedAtomicAdd(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Baseline_SharedAtomicAdd)->Threads(1)->Threads(2)->UseRealTime();
+
+// Independent work per thread (no shared memory): how well this machine's cores scale at all.
+void BM_Baseline_PrivateWork(benchmark::State& state) {
+  std::uint64_t x = 88172645463325252ULL + static_cast<std::uint64_t>(state.thread_index());
+  for (auto _ : state) {
+    for (int i = 0; i < 16; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+    }
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Baseline_PrivateWork)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
 

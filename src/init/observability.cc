@@ -142,6 +142,11 @@ bool force_flush() {
   return cur == nullptr || cur->tracer_provider().force_flush();
 }
 
+Span start_span(std::string_view name, Attributes attributes) {
+  static const SpanOptions kDefaults{};
+  return start_span(name, attributes, kDefaults);
+}
+
 Span start_span(std::string_view name, Attributes attributes, const SpanOptions& options) {
   ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
   if (cur == nullptr) return Tracer().start_span(name, attributes, options);

@@ -47,7 +47,10 @@ class Span {
 
   /// Sets (or replaces) an attribute. Beyond the attribute count limit the attribute is dropped
   /// and counted; strings beyond the value length limit are truncated.
-  Span& set_attribute(std::string_view key, AttributeView value);
+  Span& set_attribute(std::string_view key, AttributeView value) {
+    if (record_ != nullptr) record_attribute(key, value);
+    return *this;
+  }
   Span& set_attributes(Attributes attributes);
   /// Adds a timestamped event.
   Span& add_event(std::string_view name, Attributes attributes = {});
@@ -76,6 +79,7 @@ class Span {
   friend class detail::TracerCore;
   friend class Tracer;
   Span(SpanContext ctx, detail::SpanRecord* record) : context_(std::move(ctx)), record_(record) {}
+  void record_attribute(std::string_view key, AttributeView value);
 
   SpanContext context_;
   detail::SpanRecord* record_ = nullptr;

@@ -97,8 +97,8 @@ class Tracer {
  public:
   Tracer() = default;
   /// Starts a span, child of `options.parent` or else of the thread's current context.
-  Span start_span(std::string_view name, Attributes attributes = {},
-                  const SpanOptions& options = {}) const;
+  Span start_span(std::string_view name, Attributes attributes, const SpanOptions& options) const;
+  Span start_span(std::string_view name, Attributes attributes = {}) const;
   const InstrumentationScope* scope() const { return scope_; }
 
  private:
@@ -139,7 +139,8 @@ class TracerProvider {
 
 /// Starts a span with the global tracer (see init_observability). Before init or after
 /// shutdown the span is non-recording but still carries the parent's context.
-Span start_span(std::string_view name, Attributes attributes = {}, const SpanOptions& options = {});
+Span start_span(std::string_view name, Attributes attributes, const SpanOptions& options);
+Span start_span(std::string_view name, Attributes attributes = {});
 
 /// The span active on this thread, for adding attributes or events to it from deeper code.
 /// Returns nullptr when no recording span is active here. The pointer is valid while that

@@ -35,6 +35,7 @@ BatchSpanProcessor::BatchSpanProcessor(TracerCore& core,
       options_(options),
       id_(g_next_processor_id.fetch_add(1)) {
   batch_.reserve(options_.max_export_batch_size);
+  slices_.reserve(16);
   views_.reserve(options_.max_export_batch_size);
   worker_ = std::thread([this] { run(); });
 }
@@ -63,7 +64,8 @@ BatchSpanProcessor::Producer& BatchSpanProcessor::producer_for_this_thread() {
   auto it = std::find_if(entries.begin(), entries.end(),
                          [this](const ThreadProducers::Entry& e) { return e.processor_id == id_; });
   if (it == entries.end()) {
-    auto p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size);
+    auto p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size,
+                                        core_.home_for_this_thread());
     {
       std::lock_guard lock(producers_mu_);
       producers_.push_back(p);
@@ -93,19 +95,30 @@ void BatchSpanProcessor::on_end(SpanRecord* record) noexcept {
   }
   if (--p.until_wake == 0) {
     p.until_wake = options_.max_export_batch_size;
-    {
-      std::lock_guard lock(mu_);
-      wake_ = true;
+    // A full batch is ready. Wake the worker only if it is in its long sleep, or if this
+    // thread's queue is filling up: under load it polls on its own, and a wake-up (futex
+    // syscall, context switch) costs more than hundreds of spans.
+    if (worker_idle_.load(std::memory_order_relaxed) ||
+        p.ring.producer_size() >= options_.max_queue_size / 2) {
+      {
+        std::lock_guard lock(mu_);
+        wake_ = true;
+      }
+      wake_cv_.notify_one();
     }
-    wake_cv_.notify_one();
   }
 }
 
 void BatchSpanProcessor::run() {
+  const auto busy_poll =
+      std::min<std::chrono::microseconds>(options_.schedule_delay, kBusyPollInterval);
+  bool busy = false;
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_cv_.wait_for(lock, options_.schedule_delay,
+    worker_idle_.store(!busy, std::memory_order_relaxed);
+    wake_cv_.wait_for(lock, busy ? busy_poll : options_.schedule_delay,
                       [this] { return stop_ || wake_ || flush_requested_ != flush_done_; });
+    worker_idle_.store(false, std::memory_order_relaxed);
     wake_ = false;
     const bool stopping = stop_;
     const std::uint64_t flush_target = flush_requested_;
@@ -113,7 +126,8 @@ void BatchSpanProcessor::run() {
     lock.unlock();
 
     common::WallClockOffset::refresh();
-    drain();
+    // While spans keep coming, poll at a short interval instead of sleeping until woken.
+    busy = drain() > 0;
     if (flushing || stopping) {
       for (const auto& e : exporters_) {
         try {
@@ -131,7 +145,7 @@ void BatchSpanProcessor::run() {
   }
 }
 
-void BatchSpanProcessor::drain() {
+std::size_t BatchSpanProcessor::drain() {
   std::vector<std::shared_ptr<Producer>> producers;
   {
     std::lock_guard lock(producers_mu_);
@@ -147,10 +161,12 @@ void BatchSpanProcessor::drain() {
   }
   std::size_t budget = 0;
   for (const auto& p : producers) budget += p->ring.size();
+  std::size_t exported = 0;
 
   const std::size_t max_batch = options_.max_export_batch_size;
   while (budget > 0) {
     batch_.clear();
+    slices_.clear();
     for (const auto& p : producers) {
       if (batch_.size() >= max_batch) break;
       std::size_t room = std::min(max_batch - batch_.size(), budget - batch_.size());
@@ -159,14 +175,21 @@ void BatchSpanProcessor::drain() {
       batch_.resize(old + room);
       std::size_t got = p->ring.pop_bulk(batch_.data() + old, room);
       batch_.resize(old + got);
+      if (got > 0) slices_.emplace_back(p->home, batch_.size());
     }
     if (batch_.empty()) break;
     budget -= std::min(budget, batch_.size());
+    exported += batch_.size();
     views_.clear();
     for (SpanRecord* r : batch_) views_.push_back(&r->data);
     export_to_all(exporters_, views_, counters_);
-    core_.release_exported(batch_);
+    std::size_t begin = 0;
+    for (const auto& [home, end] : slices_) {
+      core_.release_exported(home, std::span(batch_).subspan(begin, end - begin));
+      begin = end;
+    }
   }
+  return exported;
 }
 
 bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {

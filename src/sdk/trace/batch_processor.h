@@ -6,7 +6,8 @@
 // the exporter. When a thread's ring is full the new span is dropped and counted. The worker
 // wakes every schedule_delay, whenever a thread has queued max_export_batch_size spans, and on
 // force_flush()/shutdown(); it exports everything queued, max_export_batch_size at a time, and
-// never runs two exports at once.
+// never runs two exports at once. While spans keep coming it polls every millisecond instead of
+// being woken, so producing threads make no system calls.
 #pragma once
 
 #include <condition_variable>
@@ -22,6 +23,7 @@
 namespace adminara::obs::detail {
 
 class TracerCore;
+struct RecordHome;
 
 class BatchSpanProcessor final : public SpanProcessor {
  public:
@@ -36,9 +38,11 @@ class BatchSpanProcessor final : public SpanProcessor {
 
   /// One producing thread's queue.
   struct Producer {
-    Producer(std::size_t limit, std::uint32_t batch) : ring(limit), until_wake(batch) {}
+    Producer(std::size_t limit, std::uint32_t batch, RecordHome* h)
+        : ring(limit), until_wake(batch), home(h) {}
     common::SpscRing<SpanRecord> ring;
     std::uint32_t until_wake;  // producer thread only: pushes left before waking the worker
+    RecordHome* const home;    // where exported records go back (the producing thread's cache)
     std::atomic<bool> thread_gone{false};     // the producing thread exited
     std::atomic<bool> processor_gone{false};  // the processor was destroyed
   };
@@ -46,9 +50,12 @@ class BatchSpanProcessor final : public SpanProcessor {
  private:
   Producer& producer_for_this_thread();
   void run();
-  // Exports what is queued now (at most what was queued when it started). Worker thread only,
-  // or the shutting-down thread after the worker has stopped.
-  void drain();
+  // Exports what is queued now (at most what was queued when it started); returns how many
+  // spans it took. Worker thread only, or the shutting-down thread after the worker stopped.
+  std::size_t drain();
+
+  // How often the worker looks for spans on its own while spans keep coming.
+  static constexpr std::chrono::microseconds kBusyPollInterval{100};
 
   TracerCore& core_;
   const std::vector<std::shared_ptr<SpanExporter>> exporters_;
@@ -67,12 +74,15 @@ class BatchSpanProcessor final : public SpanProcessor {
   std::vector<std::shared_ptr<Producer>> producers_;  // guarded by producers_mu_
   std::uint64_t retired_pushed_ = 0;                  // guarded by producers_mu_
 
-  std::atomic<bool> shut_down_{false};
+  alignas(64) std::atomic<bool> worker_idle_{false};  // in the long sleep: needs a wake-up
+  alignas(64) std::atomic<bool> shut_down_{false};
   std::atomic<std::uint64_t> dropped_full_{0};
   ProcessorCounters counters_;
 
-  std::vector<SpanRecord*> batch_;  // worker scratch
+  // Worker scratch: the batch, its SpanData views, and which slice came from which producer.
+  std::vector<SpanRecord*> batch_;
   std::vector<const SpanData*> views_;
+  std::vector<std::pair<RecordHome*, std::size_t>> slices_;  // (home, end index in batch_)
   std::thread worker_;
 };
 

@@ -89,12 +89,14 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
 }
 
 void RecordPool::refill(Home& home) {
+  // Take everything the exporter returned and reuse the most recent first (the cache is a
+  // stack): with a large pool, the same few records stay hot in this core's cache instead of
+  // cycling through all of them.
   SpanRecord* buf[kRefill];
-  std::size_t n = home.returns.pop_bulk(buf, kRefill);
-  if (n > 0) {
+  while (std::size_t n = home.returns.pop_bulk(buf, kRefill)) {
     home.cache.insert(home.cache.end(), buf, buf + n);
-    return;
   }
+  if (!home.cache.empty()) return;
   std::lock_guard lock(mu_);
   std::size_t take = std::min(kRefill, free_.size());
   home.cache.insert(home.cache.end(), free_.end() - static_cast<std::ptrdiff_t>(take), free_.end());
@@ -126,21 +128,16 @@ void RecordPool::release(SpanRecord* record) noexcept {
   free_.push_back(record);
 }
 
-void RecordPool::release_from_exporter(std::span<SpanRecord* const> records) noexcept {
-  std::size_t orphans = 0;
-  SpanRecord* orphan_buf[64];
-  auto flush_orphans = [&] {
-    std::lock_guard lock(mu_);
-    free_.insert(free_.end(), orphan_buf, orphan_buf + orphans);
-    orphans = 0;
-  };
-  for (SpanRecord* r : records) {
-    Home* home = r->home;
-    if (home->in_use.load(std::memory_order_acquire) && home->returns.push(r)) continue;
-    orphan_buf[orphans++] = r;  // thread gone or its ring full: share it with everyone
-    if (orphans == std::size(orphan_buf)) flush_orphans();
+void RecordPool::release_from_exporter(RecordHome* home,
+                                       std::span<SpanRecord* const> records) noexcept {
+  std::size_t i = 0;
+  if (home->in_use.load(std::memory_order_acquire)) {
+    while (i < records.size() && home->returns.push(records[i])) ++i;
   }
-  if (orphans > 0) flush_orphans();
+  if (i == records.size()) return;
+  // The thread is gone or its ring is full: share the rest with every thread.
+  std::lock_guard lock(mu_);
+  free_.insert(free_.end(), records.begin() + static_cast<std::ptrdiff_t>(i), records.end());
 }
 
 void RecordPool::thread_exited(Home* home) noexcept {

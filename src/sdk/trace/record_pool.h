@@ -45,15 +45,19 @@ class RecordPool {
   SpanRecord* acquire();
   /// Gives a record back from any thread.
   void release(SpanRecord* record) noexcept;
-  /// Gives exported records back to their threads. Only ever called by one thread at a time
-  /// (the batch exporter thread), which makes it the single producer of every return ring.
-  void release_from_exporter(std::span<SpanRecord* const> records) noexcept;
+  /// Gives exported records to `home` (the home of the thread that queued them), without
+  /// reading the records themselves, so their memory stays in the producing core's cache. Only
+  /// ever called by one thread at a time (the batch exporter thread), which makes it the single
+  /// producer of every return ring.
+  void release_from_exporter(RecordHome* home, std::span<SpanRecord* const> records) noexcept;
+
+  /// The calling thread's home (created or adopted on first use).
+  Home* home_for_this_thread();
 
   /// Called through the registry when a thread that used this pool exits.
   void thread_exited(Home* home) noexcept;
 
  private:
-  Home* home_for_this_thread();
   void refill(Home& home);
 
   TracerCore* const core_;

@@ -127,9 +127,8 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-Span& Span::set_attribute(std::string_view key, AttributeView value) {
-  if (record_ != nullptr) record_->set_attribute(key, value, record_->core->limits());
-  return *this;
+void Span::record_attribute(std::string_view key, AttributeView value) {
+  record_->set_attribute(key, value, record_->core->limits());
 }
 
 Span& Span::set_attributes(Attributes attributes) {

@@ -162,6 +162,15 @@ TracerStats TracerCore::stats() const noexcept {
 
 namespace adminara::obs {
 
+namespace {
+const SpanOptions kDefaultSpanOptions{};
+}
+
+Span Tracer::start_span(std::string_view name, Attributes attributes) const {
+  if (core_ != nullptr) return core_->start_span(scope_, name, attributes, kDefaultSpanOptions);
+  return start_span(name, attributes, kDefaultSpanOptions);
+}
+
 Span Tracer::start_span(std::string_view name, Attributes attributes,
                         const SpanOptions& options) const {
   if (core_ == nullptr) {

@@ -31,9 +31,11 @@ class TracerCore {
   /// Returns a record to the pool (any thread).
   void release(SpanRecord* record) noexcept { pool_->release(record); }
   /// Returns exported records to the pool; only the exporter thread calls this.
-  void release_exported(std::span<SpanRecord* const> records) noexcept {
-    pool_->release_from_exporter(records);
+  void release_exported(RecordHome* home, std::span<SpanRecord* const> records) noexcept {
+    pool_->release_from_exporter(home, records);
   }
+  /// The calling thread's share of the record pool.
+  RecordHome* home_for_this_thread() { return pool_->home_for_this_thread(); }
 
   const InstrumentationScope* scope(std::string_view name, std::string_view version);
   bool force_flush(std::chrono::milliseconds timeout) noexcept;
