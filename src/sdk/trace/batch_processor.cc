@@ -126,8 +126,10 @@ void BatchSpanProcessor::run() {
     lock.unlock();
 
     common::WallClockOffset::refresh();
-    // While spans keep coming, poll at a short interval instead of sleeping until woken.
-    busy = drain() > 0;
+    // While spans arrive fast (a poll interval brought a good handful), poll at a short
+    // interval instead of sleeping until woken; at lower rates sleep, and let producers wake
+    // the worker per full batch (a wake-up per batch is then cheap compared to the spans).
+    busy = drain() >= std::min<std::size_t>(kBusyThreshold, options_.max_export_batch_size);
     if (flushing || stopping) {
       for (const auto& e : exporters_) {
         try {
