@@ -30,6 +30,17 @@ class SpscRing {
     return true;
   }
 
+  /// Producer only. Pushes as many of `values` as fit with one release store; returns how many.
+  std::size_t push_bulk(T* const* values, std::size_t n) noexcept {
+    const std::uint64_t head = head_.load(std::memory_order_relaxed);
+    if (head - cached_tail_ + n > limit_) cached_tail_ = tail_.load(std::memory_order_acquire);
+    const std::size_t room = limit_ - static_cast<std::size_t>(head - cached_tail_);
+    if (n > room) n = room;
+    for (std::size_t i = 0; i < n; ++i) slots_[(head + i) & mask_] = values[i];
+    head_.store(head + n, std::memory_order_release);
+    return n;
+  }
+
   /// Producer only: elements in the ring as last seen (may over-estimate).
   std::size_t producer_size() const noexcept {
     return head_.load(std::memory_order_relaxed) - cached_tail_;

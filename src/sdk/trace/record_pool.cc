@@ -132,7 +132,7 @@ void RecordPool::release_from_exporter(RecordHome* home,
                                        std::span<SpanRecord* const> records) noexcept {
   std::size_t i = 0;
   if (home->in_use.load(std::memory_order_acquire)) {
-    while (i < records.size() && home->returns.push(records[i])) ++i;
+    i = home->returns.push_bulk(records.data(), records.size());
   }
   if (i == records.size()) return;
   // The thread is gone or its ring is full: share the rest with every thread.
