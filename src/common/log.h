@@ -14,8 +14,12 @@ void set_log_level(LogLevel level) noexcept;
 LogLevel log_level() noexcept;
 
 void log(LogLevel level, std::string_view message) noexcept;
-inline void log_warn(std::string_view message) noexcept { log(LogLevel::kWarn, message); }
-inline void log_error(std::string_view message) noexcept { log(LogLevel::kError, message); }
+inline void log_warn(std::string_view message) noexcept {
+  log(LogLevel::kWarn, message);
+}
+inline void log_error(std::string_view message) noexcept {
+  log(LogLevel::kError, message);
+}
 
 /// Logs `message` the first time `flag` is seen unset; later calls cost one relaxed load.
 inline void warn_once(std::atomic<bool>& flag, std::string_view message) noexcept {

@@ -42,14 +42,11 @@ BatchSpanProcessor::BatchSpanProcessor(TracerCore& core,
 
 BatchSpanProcessor::~BatchSpanProcessor() {
   shutdown(options_.export_timeout);
-  // Anything still queued was ended after shutdown's final drain: count it as dropped.
+  // Anything still queued was ended after shutdown's final drain: count it as dropped. (The
+  // records themselves belong to the core's pool, which frees them.)
   std::lock_guard lock(producers_mu_);
   for (auto& p : producers_) {
-    SpanRecord* rec;
-    while (p->ring.pop_bulk(&rec, 1) == 1) {
-      dropped_full_.fetch_add(1, std::memory_order_relaxed);
-      core_.release(rec);
-    }
+    dropped_full_.fetch_add(p->ring.size(), std::memory_order_relaxed);
     p->processor_gone.store(true, std::memory_order_release);
   }
 }
@@ -64,8 +61,7 @@ BatchSpanProcessor::Producer& BatchSpanProcessor::producer_for_this_thread() {
   auto it = std::find_if(entries.begin(), entries.end(),
                          [this](const ThreadProducers::Entry& e) { return e.processor_id == id_; });
   if (it == entries.end()) {
-    auto p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size,
-                                        core_.home_for_this_thread());
+    auto p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size);
     {
       std::lock_guard lock(producers_mu_);
       producers_.push_back(p);
@@ -84,7 +80,7 @@ void BatchSpanProcessor::on_end(SpanRecord* record) noexcept {
     return;
   }
   Producer& p = producer_for_this_thread();
-  if (!p.ring.push(record)) {
+  if (!p.ring.push(record) && !(reclaim_into_pool(p) && p.ring.push(record))) {
     static std::atomic<bool> warned{false};
     common::warn_once(warned,
                       "the batch span queue is full (OTEL_BSP_MAX_QUEUE_SIZE); new spans are "
@@ -99,7 +95,7 @@ void BatchSpanProcessor::on_end(SpanRecord* record) noexcept {
     // thread's queue is filling up: under load it polls on its own, and a wake-up (futex
     // syscall, context switch) costs more than hundreds of spans.
     if (worker_idle_.load(std::memory_order_relaxed) ||
-        p.ring.producer_size() >= options_.max_queue_size / 2) {
+        p.ring.size() >= options_.max_queue_size / 2) {
       {
         std::lock_guard lock(mu_);
         wake_ = true;
@@ -107,6 +103,18 @@ void BatchSpanProcessor::on_end(SpanRecord* record) noexcept {
       wake_cv_.notify_one();
     }
   }
+}
+
+bool BatchSpanProcessor::reclaim_into_pool(Producer& p) noexcept {
+  SpanRecord* buf[64];
+  std::size_t n = p.ring.reclaim_bulk(buf, std::size(buf));
+  for (std::size_t i = 0; i < n; ++i) core_.release(buf[i]);
+  return n > 0;
+}
+
+std::size_t BatchSpanProcessor::reclaim(SpanRecord** out, std::size_t max) noexcept {
+  if (shut_down_.load(std::memory_order_relaxed)) return 0;
+  return producer_for_this_thread().ring.reclaim_bulk(out, max);
 }
 
 void BatchSpanProcessor::run() {
@@ -151,13 +159,16 @@ std::size_t BatchSpanProcessor::drain() {
   std::vector<std::shared_ptr<Producer>> producers;
   {
     std::lock_guard lock(producers_mu_);
-    // Retire queues whose thread has exited and which are empty.
+    // Retire queues whose thread has exited, once everything in them is exported; their
+    // records go to the shared free list.
     std::erase_if(producers_, [this](const std::shared_ptr<Producer>& p) {
-      if (p->thread_gone.load(std::memory_order_acquire) && p->ring.size() == 0) {
-        retired_pushed_ += p->ring.pushed();
-        return true;
+      if (!p->thread_gone.load(std::memory_order_acquire) || p->ring.size() != 0) return false;
+      SpanRecord* buf[64];
+      while (std::size_t n = p->ring.reclaim_bulk(buf, std::size(buf))) {
+        for (std::size_t i = 0; i < n; ++i) core_.release(buf[i]);
       }
-      return false;
+      retired_pushed_ += p->ring.pushed();
+      return true;
     });
     producers = producers_;
   }
@@ -175,9 +186,9 @@ std::size_t BatchSpanProcessor::drain() {
       if (room == 0) break;
       std::size_t old = batch_.size();
       batch_.resize(old + room);
-      std::size_t got = p->ring.pop_bulk(batch_.data() + old, room);
+      std::size_t got = p->ring.peek_bulk(batch_.data() + old, room);
       batch_.resize(old + got);
-      if (got > 0) slices_.emplace_back(p->home, batch_.size());
+      if (got > 0) slices_.emplace_back(p.get(), got);
     }
     if (batch_.empty()) break;
     budget -= std::min(budget, batch_.size());
@@ -185,11 +196,8 @@ std::size_t BatchSpanProcessor::drain() {
     views_.clear();
     for (SpanRecord* r : batch_) views_.push_back(&r->data);
     export_to_all(exporters_, views_, counters_);
-    std::size_t begin = 0;
-    for (const auto& [home, end] : slices_) {
-      core_.release_exported(home, std::span(batch_).subspan(begin, end - begin));
-      begin = end;
-    }
+    // Only now may the producing threads reuse the records.
+    for (const auto& [producer, count] : slices_) producer->ring.commit(count);
   }
   return exported;
 }

@@ -3,11 +3,13 @@
 //
 // Each thread that ends spans gets its own lock-free ring (capacity max_queue_size), so ending a
 // span is a handful of plain stores: threads never contend with each other, and never wait for
-// the exporter. When a thread's ring is full the new span is dropped and counted. The worker
-// wakes every schedule_delay, whenever a thread has queued max_export_batch_size spans, and on
-// force_flush()/shutdown(); it exports everything queued, max_export_batch_size at a time, and
-// never runs two exports at once. While spans keep coming it polls every millisecond instead of
-// being woken, so producing threads make no system calls.
+// the exporter. Exported records stay in the ring until the thread takes them back for new
+// spans (reclaim), so a record crosses to the exporter's core and never back. When a thread's ring
+// is full the new span is dropped and counted. The worker wakes every schedule_delay, whenever a
+// thread has queued max_export_batch_size spans, and on force_flush()/shutdown(); it exports
+// everything queued, max_export_batch_size at a time, and never runs two exports at once. While
+// spans keep coming it polls every millisecond instead of being woken, so producing threads make no
+// system calls.
 #pragma once
 
 #include <condition_variable>
@@ -23,7 +25,6 @@
 namespace adminara::obs::detail {
 
 class TracerCore;
-struct RecordHome;
 
 class BatchSpanProcessor final : public SpanProcessor {
  public:
@@ -35,20 +36,21 @@ class BatchSpanProcessor final : public SpanProcessor {
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   void shutdown(std::chrono::milliseconds timeout) noexcept override;
   void add_stats(TracerStats& stats) const noexcept override;
+  std::size_t reclaim(SpanRecord** out, std::size_t max) noexcept override;
 
   /// One producing thread's queue.
   struct Producer {
-    Producer(std::size_t limit, std::uint32_t batch, RecordHome* h)
-        : ring(limit), until_wake(batch), home(h) {}
+    Producer(std::size_t limit, std::uint32_t batch) : ring(limit), until_wake(batch) {}
     common::SpscRing<SpanRecord> ring;
     std::uint32_t until_wake;  // producer thread only: pushes left before waking the worker
-    RecordHome* const home;    // where exported records go back (the producing thread's cache)
     std::atomic<bool> thread_gone{false};     // the producing thread exited
     std::atomic<bool> processor_gone{false};  // the processor was destroyed
   };
 
  private:
   Producer& producer_for_this_thread();
+  // Takes this thread's exported records back into the pool; false when there were none.
+  bool reclaim_into_pool(Producer& p) noexcept;
   void run();
   // Exports what is queued now (at most what was queued when it started); returns how many
   // spans it took. Worker thread only, or the shutting-down thread after the worker stopped.
@@ -85,7 +87,7 @@ class BatchSpanProcessor final : public SpanProcessor {
   // Worker scratch: the batch, its SpanData views, and which slice came from which producer.
   std::vector<SpanRecord*> batch_;
   std::vector<const SpanData*> views_;
-  std::vector<std::pair<RecordHome*, std::size_t>> slices_;  // (home, end index in batch_)
+  std::vector<std::pair<Producer*, std::size_t>> slices_;  // (producer, records taken)
   std::thread worker_;
 };
 

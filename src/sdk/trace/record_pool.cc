@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "sdk/trace/span_record.h"
+#include "sdk/trace/tracer_core.h"
 
 namespace adminara::obs::detail {
 namespace {
@@ -45,10 +46,7 @@ thread_local ThreadHome t_home;
 
 }  // namespace
 
-RecordPool::RecordPool(TracerCore* core, std::size_t return_capacity)
-    : core_(core),
-      return_capacity_(std::max<std::size_t>(return_capacity, kRefill)),
-      id_(g_next_pool_id.fetch_add(1)) {
+RecordPool::RecordPool(TracerCore* core) : core_(core), id_(g_next_pool_id.fetch_add(1)) {
   std::lock_guard lock(registry_mu());
   registry().emplace(id_, this);
 }
@@ -74,11 +72,13 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
       if (!h->in_use.load(std::memory_order_acquire)) {
         h->in_use.store(true, std::memory_order_release);  // adopt an exited thread's home
         home = h.get();
+        home->cache.insert(home->cache.end(), home->orphans.begin(), home->orphans.end());
+        home->orphans.clear();
         break;
       }
     }
     if (home == nullptr) {
-      homes_.push_back(std::make_unique<Home>(return_capacity_));
+      homes_.push_back(std::make_unique<Home>());
       home = homes_.back().get();
       home->cache.reserve(std::max(kRefill, kAllocateBatch));
     }
@@ -89,19 +89,29 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
 }
 
 void RecordPool::refill(Home& home) {
-  // Take everything the exporter returned and reuse the most recent first (the cache is a
-  // stack): with a large pool, the same few records stay hot in this core's cache instead of
-  // cycling through all of them.
   SpanRecord* buf[kRefill];
-  while (std::size_t n = home.returns.pop_bulk(buf, kRefill)) {
+  if (std::size_t n = core_->reclaim(buf, kRefill); n > 0) {
     home.cache.insert(home.cache.end(), buf, buf + n);
+    return;
   }
-  if (!home.cache.empty()) return;
   std::lock_guard lock(mu_);
-  std::size_t take = std::min(kRefill, free_.size());
-  home.cache.insert(home.cache.end(), free_.end() - static_cast<std::ptrdiff_t>(take), free_.end());
-  free_.resize(free_.size() - take);
-  if (take > 0) return;
+  // Records this home gave out that came back through other threads, then those of homes whose
+  // thread has exited: reusing a thread's own records keeps two cores from writing to
+  // neighbouring heap blocks (a record's strings and vectors were allocated next to others of
+  // the same thread).
+  auto take_from = [&](std::vector<SpanRecord*>& from) {
+    std::size_t take = std::min(kRefill, from.size());
+    home.cache.insert(home.cache.end(), from.end() - static_cast<std::ptrdiff_t>(take), from.end());
+    from.resize(from.size() - take);
+  };
+  take_from(home.orphans);
+  if (!home.cache.empty()) return;
+  for (auto& h : homes_) {
+    if (h->in_use.load(std::memory_order_relaxed)) continue;
+    take_from(h->orphans);
+    if (home.cache.empty()) take_from(h->cache);
+    if (!home.cache.empty()) return;
+  }
   for (std::size_t i = 0; i < kAllocateBatch; ++i) {
     auto rec = std::make_unique<SpanRecord>();
     rec->core = core_;
@@ -125,25 +135,12 @@ void RecordPool::release(SpanRecord* record) noexcept {
     return;
   }
   std::lock_guard lock(mu_);
-  free_.push_back(record);
-}
-
-void RecordPool::release_from_exporter(RecordHome* home,
-                                       std::span<SpanRecord* const> records) noexcept {
-  std::size_t i = 0;
-  if (home->in_use.load(std::memory_order_acquire)) {
-    i = home->returns.push_bulk(records.data(), records.size());
-  }
-  if (i == records.size()) return;
-  // The thread is gone or its ring is full: share the rest with every thread.
-  std::lock_guard lock(mu_);
-  free_.insert(free_.end(), records.begin() + static_cast<std::ptrdiff_t>(i), records.end());
+  record->home->orphans.push_back(record);  // back to the home it came from
 }
 
 void RecordPool::thread_exited(Home* home) noexcept {
+  // The cache stays with the home: the thread that adopts it gets these records.
   std::lock_guard lock(mu_);
-  free_.insert(free_.end(), home->cache.begin(), home->cache.end());
-  home->cache.clear();
   home->in_use.store(false, std::memory_order_release);
 }
 

@@ -1,6 +1,6 @@
 // SpanProcessor: receives ended span records from the TracerCore and delivers them to the
-// exporters. The processor owns a record from on_end() until it hands it back with
-// TracerCore::release() / release_exported().
+// exporters. The processor owns a record from on_end() until it hands it back, either with
+// TracerCore::release() or through reclaim() on the thread that ended it.
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,9 @@ class SpanProcessor {
   virtual bool force_flush(std::chrono::milliseconds timeout) noexcept = 0;
   virtual void shutdown(std::chrono::milliseconds timeout) noexcept = 0;
   virtual void add_stats(TracerStats& stats) const noexcept = 0;
+  /// Called on a thread that needs span records: hands back up to `max` records that this
+  /// thread ended and that are fully processed, so they can be reused. Default: none.
+  virtual std::size_t reclaim(SpanRecord** /*out*/, std::size_t /*max*/) noexcept { return 0; }
 };
 
 }  // namespace adminara::obs::detail

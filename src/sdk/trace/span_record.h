@@ -15,7 +15,9 @@ namespace adminara::obs::detail {
 class TracerCore;
 struct RecordHome;
 
-class SpanRecord {
+// Cache-line aligned: records move between threads through the pool, and two records in use on
+// different cores must not share a line.
+class alignas(64) SpanRecord {
  public:
   SpanData data;
   TracerCore* core = nullptr;

@@ -42,10 +42,7 @@ TracerCore::TracerCore(TracerProviderOptions options)
                                : parent_based_sampler(always_on_sampler())),
       limits_(options.limits),
       enabled_(options.enabled) {
-  // A thread can have up to a full queue of spans out for export; leave room for all of them
-  // in its return ring.
-  pool_ = std::make_unique<RecordPool>(
-      this, options.processor == ProcessorKind::kBatch ? options.batch.max_queue_size + 64 : 64);
+  pool_ = std::make_unique<RecordPool>(this);
   if (options.processor == ProcessorKind::kBatch) {
     const BatchOptions& b = options.batch;
     if (b.max_queue_size == 0 || b.max_export_batch_size == 0 ||

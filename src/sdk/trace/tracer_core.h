@@ -30,12 +30,10 @@ class TracerCore {
   void end_span(SpanRecord* record) noexcept;
   /// Returns a record to the pool (any thread).
   void release(SpanRecord* record) noexcept { pool_->release(record); }
-  /// Returns exported records to the pool; only the exporter thread calls this.
-  void release_exported(RecordHome* home, std::span<SpanRecord* const> records) noexcept {
-    pool_->release_from_exporter(home, records);
+  /// Takes back records this thread queued for export and the exporter is done with.
+  std::size_t reclaim(SpanRecord** out, std::size_t max) noexcept {
+    return processor_->reclaim(out, max);
   }
-  /// The calling thread's share of the record pool.
-  RecordHome* home_for_this_thread() { return pool_->home_for_this_thread(); }
 
   const InstrumentationScope* scope(std::string_view name, std::string_view version);
   bool force_flush(std::chrono::milliseconds timeout) noexcept;
