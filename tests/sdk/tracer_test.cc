@@ -395,5 +395,33 @@ TEST(BatchProcessorConcurrency, ShortLivedThreadsDoNotLoseSpans) {
   EXPECT_EQ(memory->size(), 1000u);
 }
 
+TEST(BatchProcessorConcurrency, SpansEndedOnAnotherThreadAreExportedAndRecordsReused) {
+  auto memory = std::make_shared<InMemorySpanExporter>();
+  TracerProvider p(TracerProviderOptions{
+      .exporters = {memory},
+      .batch = {.schedule_delay = std::chrono::milliseconds(1), .max_queue_size = 64,
+                .max_export_batch_size = 16}});
+  Tracer t = p.get_tracer("x");
+  constexpr int kRounds = 20, kPerRound = 200;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<Span> handed;
+    std::thread starter([&] {
+      for (int i = 0; i < kPerRound; ++i) handed.push_back(t.start_span("moved", {{"i", i}}));
+    });
+    starter.join();
+    std::thread ender([&] {
+      for (auto& s : handed) s.end();
+    });
+    ender.join();
+    // Also end some on this long-lived thread so its queue cycles records it did not start.
+    for (int i = 0; i < 50; ++i) t.start_span("local").end();
+  }
+  p.shutdown();
+  TracerStats st = p.stats();
+  EXPECT_EQ(st.spans_ended, static_cast<std::uint64_t>(kRounds * (kPerRound + 50)));
+  EXPECT_EQ(memory->size() + st.spans_dropped, st.spans_ended);
+  EXPECT_EQ(st.spans_exported, memory->size());
+}
+
 }  // namespace
 }  // namespace adminara::obs
