@@ -34,9 +34,6 @@ BatchSpanProcessor::BatchSpanProcessor(TracerCore& core,
       exporters_(std::move(exporters)),
       options_(options),
       id_(g_next_processor_id.fetch_add(1)) {
-  batch_.reserve(options_.max_export_batch_size);
-  slices_.reserve(16);
-  views_.reserve(options_.max_export_batch_size);
   worker_ = std::thread([this] { run(); });
 }
 
@@ -61,10 +58,22 @@ BatchSpanProcessor::Producer& BatchSpanProcessor::producer_for_this_thread() {
   auto it = std::find_if(entries.begin(), entries.end(),
                          [this](const ThreadProducers::Entry& e) { return e.processor_id == id_; });
   if (it == entries.end()) {
-    auto p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size);
+    std::shared_ptr<Producer> p;
     {
       std::lock_guard lock(producers_mu_);
-      producers_.push_back(p);
+      // Adopt the queue of a thread that exited (with the records it still holds), so the
+      // number of queues stays at the peak number of threads and no record is stranded.
+      for (const auto& q : producers_) {
+        if (q->thread_gone.load(std::memory_order_acquire)) {
+          q->thread_gone.store(false, std::memory_order_relaxed);
+          p = q;
+          break;
+        }
+      }
+      if (!p) {
+        p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size);
+        producers_.push_back(p);
+      }
     }
     entries.insert(entries.begin(), ThreadProducers::Entry{id_, std::move(p)});
   } else if (it != entries.begin()) {
@@ -118,6 +127,11 @@ std::size_t BatchSpanProcessor::reclaim(SpanRecord** out, std::size_t max) noexc
 }
 
 void BatchSpanProcessor::run() {
+  // The scratch buffers are allocated here, by the worker, so they come from its own malloc
+  // arena: next to the application thread's span records they would share cache lines with them.
+  batch_.reserve(options_.max_export_batch_size);
+  views_.reserve(options_.max_export_batch_size);
+  slices_.reserve(16);
   const auto busy_poll =
       std::min<std::chrono::microseconds>(options_.schedule_delay, kBusyPollInterval);
   bool busy = false;
@@ -159,17 +173,6 @@ std::size_t BatchSpanProcessor::drain() {
   std::vector<std::shared_ptr<Producer>> producers;
   {
     std::lock_guard lock(producers_mu_);
-    // Retire queues whose thread has exited, once everything in them is exported; their
-    // records go to the shared free list.
-    std::erase_if(producers_, [this](const std::shared_ptr<Producer>& p) {
-      if (!p->thread_gone.load(std::memory_order_acquire) || p->ring.size() != 0) return false;
-      SpanRecord* buf[64];
-      while (std::size_t n = p->ring.reclaim_bulk(buf, std::size(buf))) {
-        for (std::size_t i = 0; i < n; ++i) core_.release(buf[i]);
-      }
-      retired_pushed_ += p->ring.pushed();
-      return true;
-    });
     producers = producers_;
   }
   std::size_t budget = 0;
@@ -233,7 +236,6 @@ void BatchSpanProcessor::add_stats(TracerStats& stats) const noexcept {
   std::uint64_t pushed = 0;
   {
     std::lock_guard lock(producers_mu_);
-    pushed = retired_pushed_;
     for (const auto& p : producers_) pushed += p->ring.pushed();
   }
   const std::uint64_t dropped_full = dropped_full_.load(std::memory_order_relaxed);

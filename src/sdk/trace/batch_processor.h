@@ -43,7 +43,7 @@ class BatchSpanProcessor final : public SpanProcessor {
     Producer(std::size_t limit, std::uint32_t batch) : ring(limit), until_wake(batch) {}
     common::SpscRing<SpanRecord> ring;
     std::uint32_t until_wake;  // producer thread only: pushes left before waking the worker
-    std::atomic<bool> thread_gone{false};     // the producing thread exited
+    std::atomic<bool> thread_gone{false};     // the producing thread exited: free to adopt
     std::atomic<bool> processor_gone{false};  // the processor was destroyed
   };
 
@@ -76,8 +76,8 @@ class BatchSpanProcessor final : public SpanProcessor {
   std::uint64_t flush_done_ = 0;       // guarded by mu_
 
   mutable std::mutex producers_mu_;
+  // One per producing thread, kept when the thread exits and adopted by the next new thread.
   std::vector<std::shared_ptr<Producer>> producers_;  // guarded by producers_mu_
-  std::uint64_t retired_pushed_ = 0;                  // guarded by producers_mu_
 
   alignas(64) std::atomic<bool> worker_idle_{false};  // in the long sleep: needs a wake-up
   alignas(64) std::atomic<bool> shut_down_{false};
