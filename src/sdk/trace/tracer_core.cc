@@ -109,8 +109,16 @@ Span TracerCore::start_span(const InstrumentationScope* scope, std::string_view 
     return Span(SpanContext(trace_id, span_id, TraceFlags{flags}, false, std::move(trace_state)),
                 nullptr);
   }
-  flags |= TraceFlags::kSampled;
+  return start_recording(scope, name, attributes, options, parent, trace_id, span_id,
+                         static_cast<std::uint8_t>(flags | TraceFlags::kSampled),
+                         std::move(trace_state));
+}
 
+Span TracerCore::start_recording(const InstrumentationScope* scope, std::string_view name,
+                                 Attributes attributes, const SpanOptions& options,
+                                 const SpanContext* parent, const TraceId& trace_id,
+                                 const SpanId& span_id, std::uint8_t flags,
+                                 std::shared_ptr<const TraceState> trace_state) {
   SpanRecord* rec = pool_->acquire();
   const std::uint64_t start = common::monotonic_ns();
   rec->begin(name, start);

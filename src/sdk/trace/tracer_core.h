@@ -47,6 +47,12 @@ class TracerCore {
   std::uint64_t id() const { return id_; }
 
  private:
+  // The sampled part of start_span, kept out of line so the non-recording path stays small.
+  [[gnu::noinline]] Span start_recording(const InstrumentationScope* scope, std::string_view name,
+                                         Attributes attributes, const SpanOptions& options,
+                                         const SpanContext* parent, const TraceId& trace_id,
+                                         const SpanId& span_id, std::uint8_t flags,
+                                         std::shared_ptr<const TraceState> trace_state);
   const std::uint64_t id_;
   const Resource resource_;
   const std::shared_ptr<const Sampler> sampler_;
