@@ -21,18 +21,17 @@ std::uint64_t splitmix64(std::uint64_t& x) {
 namespace detail {
 
 void seed_random(RandomState& st) noexcept {
-  std::uint64_t seed[4] = {};
-  ssize_t got = getrandom(seed, sizeof seed, 0);
+  std::uint64_t seed = 0;
+  ssize_t got = getrandom(&seed, sizeof seed, 0);
   if (got != static_cast<ssize_t>(sizeof seed)) {
     // No OS entropy (very old kernel or seccomp): mix time, pid and addresses instead.
     std::uint64_t x = static_cast<std::uint64_t>(
                           std::chrono::high_resolution_clock::now().time_since_epoch().count()) ^
                       (static_cast<std::uint64_t>(getpid()) << 32) ^
                       reinterpret_cast<std::uintptr_t>(&st);
-    for (auto& v : seed) v = splitmix64(x);
+    seed = splitmix64(x);
   }
-  std::memcpy(st.s, seed, sizeof seed);
-  if ((st.s[0] | st.s[1] | st.s[2] | st.s[3]) == 0) st.s[0] = 1;  // all-zero is a fixed point
+  st.s = seed;
   st.seeded = true;
 }
 

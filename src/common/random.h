@@ -1,5 +1,6 @@
-// Fast per-thread pseudo-random numbers for ids (xoshiro256**, seeded from the OS with
-// getrandom() on first use in each thread). Not for secrets: use OpenSSL's RAND_bytes for those.
+// Fast per-thread pseudo-random numbers for ids (wyrand: a 64-bit Weyl sequence through one
+// 128-bit multiply, seeded from the OS with getrandom() on first use in each thread). Not for
+// secrets: use OpenSSL's RAND_bytes for those.
 // The generator state is a trivially constructible thread_local, so the hot path is a flag test
 // and a few register operations, inlined into the caller.
 #pragma once
@@ -12,28 +13,19 @@ namespace adminara::obs::common {
 
 namespace detail {
 struct RandomState {
-  std::uint64_t s[4];
+  std::uint64_t s;
   bool seeded;
 };
 inline thread_local RandomState t_random{};
 /// Seeds this thread's state from the OS (or, failing that, from time and addresses).
 void seed_random(RandomState& st) noexcept;
 
-inline std::uint64_t rotl(std::uint64_t x, int k) noexcept {
-  return (x << k) | (x >> (64 - k));
-}
+__extension__ typedef unsigned __int128 Uint128;  // GCC/Clang extension; x86-64 has MULQ
 
 inline std::uint64_t next_random(RandomState& st) noexcept {
-  std::uint64_t* s = st.s;
-  const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
-  const std::uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
+  st.s += 0xa0761d6478bd642fULL;
+  const Uint128 m = static_cast<Uint128>(st.s) * static_cast<Uint128>(st.s ^ 0xe7037ed1a0b428dbULL);
+  return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
 }
 }  // namespace detail
 

@@ -66,7 +66,9 @@ class Span {
   Span& update_name(std::string_view name);
 
   /// Ends the span now (idempotent).
-  void end();
+  void end() {
+    if (record_ != nullptr) end_recording();
+  }
 
   /// Makes this span the current one on the calling thread until the Scope is destroyed. The
   /// Span must outlive the Scope and must not be moved while active.
@@ -80,6 +82,7 @@ class Span {
   friend class Tracer;
   Span(SpanContext ctx, detail::SpanRecord* record) : context_(std::move(ctx)), record_(record) {}
   void record_attribute(std::string_view key, AttributeView value);
+  void end_recording();
 
   SpanContext context_;
   detail::SpanRecord* record_ = nullptr;

@@ -184,8 +184,7 @@ Span& Span::update_name(std::string_view name) {
   return *this;
 }
 
-void Span::end() {
-  if (record_ == nullptr) return;
+void Span::end_recording() {
   detail::SpanRecord* r = std::exchange(record_, nullptr);
   r->core->end_span(r);
 }
