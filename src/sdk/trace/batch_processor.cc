@@ -63,17 +63,22 @@ BatchSpanProcessor::Producer& BatchSpanProcessor::producer_for_this_thread() {
       std::lock_guard lock(producers_mu_);
       // Adopt the queue of a thread that exited (with the records it still holds), so the
       // number of queues stays at the peak number of threads and no record is stranded.
+      // Prefer the queue that went with the record home this thread adopted: then the records
+      // in both came from one earlier thread, and no record of this thread sits next to one
+      // another live thread writes.
+      RecordHome* home = core_.home_for_this_thread();
       for (const auto& q : producers_) {
-        if (q->thread_gone.load(std::memory_order_acquire)) {
-          q->thread_gone.store(false, std::memory_order_relaxed);
-          p = q;
-          break;
-        }
+        if (!q->thread_gone.load(std::memory_order_acquire)) continue;
+        if (!p || q->home == home) p = q;
+        if (q->home == home) break;
       }
-      if (!p) {
+      if (p) {
+        p->thread_gone.store(false, std::memory_order_relaxed);
+      } else {
         p = std::make_shared<Producer>(options_.max_queue_size, options_.max_export_batch_size);
         producers_.push_back(p);
       }
+      p->home = home;
     }
     entries.insert(entries.begin(), ThreadProducers::Entry{id_, std::move(p)});
   } else if (it != entries.begin()) {

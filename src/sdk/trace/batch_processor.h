@@ -25,6 +25,7 @@
 namespace adminara::obs::detail {
 
 class TracerCore;
+struct RecordHome;
 
 class BatchSpanProcessor final : public SpanProcessor {
  public:
@@ -42,7 +43,8 @@ class BatchSpanProcessor final : public SpanProcessor {
   struct Producer {
     Producer(std::size_t limit, std::uint32_t batch) : ring(limit), until_wake(batch) {}
     common::SpscRing<SpanRecord> ring;
-    std::uint32_t until_wake;  // producer thread only: pushes left before waking the worker
+    std::uint32_t until_wake;    // producer thread only: pushes left before waking the worker
+    RecordHome* home = nullptr;  // the record home of the thread using it (guarded by the mutex)
     std::atomic<bool> thread_gone{false};     // the producing thread exited: free to adopt
     std::atomic<bool> processor_gone{false};  // the processor was destroyed
   };

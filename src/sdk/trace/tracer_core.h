@@ -30,6 +30,8 @@ class TracerCore {
   void end_span(SpanRecord* record) noexcept;
   /// Returns a record to the pool (any thread).
   void release(SpanRecord* record) noexcept { pool_->release(record); }
+  /// The calling thread's share of the record pool.
+  RecordHome* home_for_this_thread() { return pool_->home_for_this_thread(); }
   /// Takes back records this thread queued for export and the exporter is done with.
   std::size_t reclaim(SpanRecord** out, std::size_t max) noexcept {
     return processor_->reclaim(out, max);
