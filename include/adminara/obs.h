@@ -1,15 +1,15 @@
 // AdminAra Observability: the umbrella header. Include this, or only the headers you need.
 #pragma once
 
-#include "adminara/obs/attributes.h"      // IWYU pragma: export
-#include "adminara/obs/context.h"         // IWYU pragma: export
-#include "adminara/obs/exporter.h"        // IWYU pragma: export
-#include "adminara/obs/observability.h"   // IWYU pragma: export
-#include "adminara/obs/propagation.h"     // IWYU pragma: export
-#include "adminara/obs/resource.h"        // IWYU pragma: export
-#include "adminara/obs/sampler.h"         // IWYU pragma: export
-#include "adminara/obs/span.h"            // IWYU pragma: export
-#include "adminara/obs/span_context.h"    // IWYU pragma: export
-#include "adminara/obs/span_data.h"       // IWYU pragma: export
-#include "adminara/obs/tracer.h"          // IWYU pragma: export
-#include "adminara/obs/version.h"         // IWYU pragma: export
+#include "adminara/obs/attributes.h"     // IWYU pragma: export
+#include "adminara/obs/context.h"        // IWYU pragma: export
+#include "adminara/obs/exporter.h"       // IWYU pragma: export
+#include "adminara/obs/observability.h"  // IWYU pragma: export
+#include "adminara/obs/propagation.h"    // IWYU pragma: export
+#include "adminara/obs/resource.h"       // IWYU pragma: export
+#include "adminara/obs/sampler.h"        // IWYU pragma: export
+#include "adminara/obs/span.h"           // IWYU pragma: export
+#include "adminara/obs/span_context.h"   // IWYU pragma: export
+#include "adminara/obs/span_data.h"      // IWYU pragma: export
+#include "adminara/obs/tracer.h"         // IWYU pragma: export
+#include "adminara/obs/version.h"        // IWYU pragma: export

@@ -13,8 +13,12 @@ bool any_nonzero(const std::array<std::uint8_t, N>& b) {
 }
 }  // namespace
 
-bool TraceId::is_valid() const { return any_nonzero(bytes); }
-void TraceId::write_hex(char* out) const { common::write_hex(bytes.data(), bytes.size(), out); }
+bool TraceId::is_valid() const {
+  return any_nonzero(bytes);
+}
+void TraceId::write_hex(char* out) const {
+  common::write_hex(bytes.data(), bytes.size(), out);
+}
 std::string TraceId::to_hex() const {
   std::string s(32, '0');
   write_hex(s.data());
@@ -26,8 +30,12 @@ std::optional<TraceId> TraceId::from_hex(std::string_view hex) {
   return id;
 }
 
-bool SpanId::is_valid() const { return any_nonzero(bytes); }
-void SpanId::write_hex(char* out) const { common::write_hex(bytes.data(), bytes.size(), out); }
+bool SpanId::is_valid() const {
+  return any_nonzero(bytes);
+}
+void SpanId::write_hex(char* out) const {
+  common::write_hex(bytes.data(), bytes.size(), out);
+}
 std::string SpanId::to_hex() const {
   std::string s(16, '0');
   write_hex(s.data());

@@ -397,10 +397,10 @@ TEST(BatchProcessorConcurrency, ShortLivedThreadsDoNotLoseSpans) {
 
 TEST(BatchProcessorConcurrency, SpansEndedOnAnotherThreadAreExportedAndRecordsReused) {
   auto memory = std::make_shared<InMemorySpanExporter>();
-  TracerProvider p(TracerProviderOptions{
-      .exporters = {memory},
-      .batch = {.schedule_delay = std::chrono::milliseconds(1), .max_queue_size = 64,
-                .max_export_batch_size = 16}});
+  TracerProvider p(TracerProviderOptions{.exporters = {memory},
+                                         .batch = {.schedule_delay = std::chrono::milliseconds(1),
+                                                   .max_queue_size = 64,
+                                                   .max_export_batch_size = 16}});
   Tracer t = p.get_tracer("x");
   constexpr int kRounds = 20, kPerRound = 200;
   for (int round = 0; round < kRounds; ++round) {
