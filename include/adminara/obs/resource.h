@@ -18,9 +18,7 @@ class Resource {
   explicit Resource(std::vector<KeyValue> attributes);
 
   const std::vector<KeyValue>& attributes() const { return attributes_; }
-  const AttributeValue* get(std::string_view key) const {
-    return find_attribute(attributes_, key);
-  }
+  const AttributeValue* get(std::string_view key) const { return find_attribute(attributes_, key); }
   /// The string value of `key`, or "" when absent or not a string.
   std::string_view get_string(std::string_view key) const;
 
