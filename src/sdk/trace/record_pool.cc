@@ -115,6 +115,7 @@ void RecordPool::refill(Home& home) {
   for (std::size_t i = 0; i < kAllocateBatch; ++i) {
     auto rec = std::make_unique<SpanRecord>();
     rec->core = core_;
+    rec->preallocate();
     home.cache.push_back(rec.get());
     all_.push_back(std::move(rec));
   }

@@ -24,6 +24,19 @@ class alignas(64) SpanRecord {
   RecordHome* home = nullptr;  // the thread cache it was taken from (see RecordPool)
   std::uint64_t start_monotonic_ns = 0;
 
+  /// Called once when the record is created: allocates room for typical attributes right away,
+  /// on the creating thread and next to the record, so a record's memory is one contiguous
+  /// stretch instead of blocks scattered among other records (which other threads may write).
+  void preallocate() {
+    constexpr std::size_t kSlots = 8, kKeyCapacity = 32;
+    data.attributes.reserve(kSlots);
+    spare_.reserve(kSlots);
+    for (std::size_t i = 0; i < kSlots; ++i) {
+      spare_.emplace_back();
+      spare_.back().key.reserve(kKeyCapacity);
+    }
+  }
+
   /// Prepares a recycled record for a new span (keeps capacity).
   void begin(std::string_view name, std::uint64_t start_monotonic) {
     common::assign_string(data.name, name);
