@@ -15,14 +15,7 @@ void JsonWriter::escape_into(std::string& out, std::string_view s) {
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      std::size_t len = utf8_sequence_length(s, i);
-      if (len == 0) {
-        out += kReplacementCharacter;
-        ++i;
-      } else {
-        out.append(s.data() + i, len);
-        i += len;
-      }
+      i += append_utf8_sequence(out, s, i);
       continue;
     }
     switch (c) {

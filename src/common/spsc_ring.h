@@ -46,11 +46,6 @@ class SpscRing {
     return n;
   }
 
-  /// Elements pushed and not yet reclaimed.
-  std::size_t outstanding() const noexcept {
-    return static_cast<std::size_t>(head_.load(std::memory_order_relaxed) - reclaim_);
-  }
-
   // --- consumer side --------------------------------------------------------------------
 
   /// Copies up to `max` unconsumed elements (oldest first) without consuming them.

@@ -44,20 +44,22 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
 
 inline constexpr std::string_view kReplacementCharacter = "\xef\xbf\xbd";  // U+FFFD
 
+/// Appends the sequence starting at s[i] to `out`, or U+FFFD when that byte does not start a
+/// well-formed sequence; returns how many bytes of `s` it consumed (at least 1).
+inline std::size_t append_utf8_sequence(std::string& out, std::string_view s, std::size_t i) {
+  std::size_t len = utf8_sequence_length(s, i);
+  if (len == 0) {
+    out += kReplacementCharacter;
+    return 1;
+  }
+  out.append(s.data() + i, len);
+  return len;
+}
+
 /// Appends `s` to `out` with every byte that does not start a well-formed sequence replaced by
 /// U+FFFD (one replacement per bad byte), so `out` gains valid UTF-8 whatever `s` holds.
 inline void append_valid_utf8(std::string& out, std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t len = utf8_sequence_length(s, i);
-    if (len == 0) {
-      out += kReplacementCharacter;
-      ++i;
-    } else {
-      out.append(s.data() + i, len);
-      i += len;
-    }
-  }
+  for (std::size_t i = 0; i < s.size();) i += append_utf8_sequence(out, s, i);
 }
 
 /// True when all of `s` is well-formed UTF-8.
