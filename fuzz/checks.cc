@@ -10,6 +10,7 @@
 #include "adminara/obs/propagation.h"
 #include "common/utf8.h"
 #include "export/prometheus/accept.h"
+#include "export/prometheus/server.h"
 
 namespace adminara::obs::fuzzing {
 namespace {
@@ -191,6 +192,8 @@ int check_accept(const std::uint8_t* data, std::size_t size) {
   std::string last(text);
   last.append(",*/*;q=0");
   require(prometheus::negotiate(last) == f, "accept: */*;q=0 changed the result");
+  // The Accept-Encoding parser shares the shape; it must simply terminate.
+  (void)prometheus::accepts_gzip(text);
   return 0;
 }
 
