@@ -6,7 +6,12 @@
 // `_sum`, `_count`); a non-empty resource -> `target_info` first; scope name/version as labels on
 // every sample. Metrics whose Prometheus names coincide are merged into one family when their
 // types agree, otherwise the later one is dropped. Delta-temporality sums and histograms are
-// dropped (a Prometheus endpoint exposes cumulative values only).
+// dropped (a Prometheus endpoint exposes cumulative values only), as are metrics without points.
+//
+// Labels: attribute keys are sanitised (naming.h); keys that end up with the same label name
+// (also with a scope label) are merged into one label whose values are joined with ';' in the
+// order of the original keys. On histograms an attribute named `le` is left out (it would
+// clash with the bucket label). Exemplars (OpenMetrics only) carry trace_id and span_id.
 //
 // Thread-safety: render() touches only its arguments; concurrent calls with distinct `out`
 // strings are safe.
