@@ -9,6 +9,8 @@
 
 #include "adminara/obs/propagation.h"
 #include "common/utf8.h"
+#include "export/prometheus/accept.h"
+#include "export/prometheus/server.h"
 
 namespace adminara::obs::fuzzing {
 namespace {
@@ -171,6 +173,27 @@ int check_baggage(const std::uint8_t* data, std::size_t size) {
   check_baggage_rules(changed, /*parsed=*/false);
   check_baggage_round_trip(changed);
   require(!changed.erase(key).get(key).has_value(), "baggage: erase() left the key");
+  return 0;
+}
+
+int check_accept(const std::uint8_t* data, std::size_t size) {
+  using prometheus::Format;
+  std::string_view text = as_text(data, size);
+  Format f = prometheus::negotiate(text);
+  require(f == Format::kText004 || f == Format::kOpenMetrics1, "accept: unknown format");
+  require(prometheus::negotiate(text) == f, "accept: not deterministic");
+
+  // A most specific OpenMetrics range at q=1 cannot be outbid (ties go to OpenMetrics).
+  std::string first = "application/openmetrics-text;version=1.0.0,";
+  first.append(text);
+  require(prometheus::negotiate(first) == Format::kOpenMetrics1, "accept: q=1 OpenMetrics lost");
+
+  // A trailing */*;q=0 changes nothing: it only rules text out where nothing else matched.
+  std::string last(text);
+  last.append(",*/*;q=0");
+  require(prometheus::negotiate(last) == f, "accept: */*;q=0 changed the result");
+  // The Accept-Encoding parser shares the shape; it must simply terminate.
+  (void)prometheus::accepts_gzip(text);
   return 0;
 }
 

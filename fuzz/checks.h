@@ -20,5 +20,8 @@ int check_traceparent(const std::uint8_t* data, std::size_t size);
 int check_tracestate(const std::uint8_t* data, std::size_t size);
 /// baggage parse/serialize with the W3C limits, plus the percent-encoding of `data` as a value.
 int check_baggage(const std::uint8_t* data, std::size_t size);
+/// Prometheus Accept negotiation: any bytes give one of the two formats, the same one twice,
+/// and a leading `application/openmetrics-text;version=1.0.0` (q=1) always wins.
+int check_accept(const std::uint8_t* data, std::size_t size);
 
 }  // namespace adminara::obs::fuzzing

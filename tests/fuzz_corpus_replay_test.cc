@@ -46,12 +46,16 @@ TEST(FuzzCorpusReplay, Tracestate) {
 TEST(FuzzCorpusReplay, Baggage) {
   replay("baggage", check_baggage);
 }
+TEST(FuzzCorpusReplay, Accept) {
+  replay("accept", check_accept);
+}
 
 // The checks must also hold for inputs no corpus happens to contain.
 TEST(FuzzCorpusReplay, EmptyInput) {
   EXPECT_EQ(check_traceparent(nullptr, 0), 0);
   EXPECT_EQ(check_tracestate(nullptr, 0), 0);
   EXPECT_EQ(check_baggage(nullptr, 0), 0);
+  EXPECT_EQ(check_accept(nullptr, 0), 0);
 }
 
 }  // namespace

@@ -1,0 +1,118 @@
+#include "export/prometheus/accept.h"
+
+#include <charconv>
+#include <cstddef>
+
+namespace adminara::obs::prometheus {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view unquote(std::string_view v) {
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
+  return v;
+}
+
+// RFC 9110 qvalue: "0", "0.", "0.ddd", "1", "1.", "1.000"; anything else is invalid (-1).
+// Milli-units avoid floating point.
+int parse_qvalue(std::string_view v) {
+  if (v.empty() || v.size() > 5 || (v[0] != '0' && v[0] != '1')) return -1;
+  if (v.size() > 1 && v[1] != '.') return -1;
+  int milli = (v[0] - '0') * 1000;
+  int scale = 100;
+  for (std::size_t i = 2; i < v.size(); ++i, scale /= 10) {
+    if (v[i] < '0' || v[i] > '9') return -1;
+    milli += (v[i] - '0') * scale;
+  }
+  return milli > 1000 ? -1 : milli;
+}
+
+// What one media range says about one of our formats.
+struct Match {
+  int specificity = -1;  // -1: no range matched yet
+  int q = 0;             // milli-units
+
+  void offer(int spec, int qvalue) {
+    if (spec > specificity) {
+      specificity = spec;
+      q = qvalue;
+    } else if (spec == specificity && qvalue > q) {
+      q = qvalue;
+    }
+  }
+};
+
+// Parses one media range and records what it offers.
+void consider(std::string_view range, Match& om, Match& text) {
+  std::size_t semi = range.find(';');
+  std::string_view type = trim(range.substr(0, semi));
+  std::string_view version;
+  bool has_version = false;
+  int q = 1000;
+  while (semi != std::string_view::npos) {
+    range.remove_prefix(semi + 1);
+    semi = range.find(';');
+    std::string_view param = range.substr(0, semi);
+    std::size_t eq = param.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view name = trim(param.substr(0, eq));
+    std::string_view value = unquote(trim(param.substr(eq + 1)));
+    if (iequals(name, "q")) {
+      q = parse_qvalue(value);
+      if (q < 0) return;  // a malformed range is ignored
+    } else if (iequals(name, "version")) {
+      version = value;
+      has_version = true;
+    }
+  }
+  if (iequals(type, "application/openmetrics-text")) {
+    if (!has_version) {
+      om.offer(2, q);
+    } else if (version == "1.0.0" || version == "0.0.1") {
+      om.offer(3, q);
+    }
+  } else if (iequals(type, "text/plain")) {
+    if (!has_version) {
+      text.offer(2, q);
+    } else if (version == "0.0.4" || version == "1.0.0") {
+      text.offer(3, q);
+    }
+  } else if (iequals(type, "text/*")) {
+    text.offer(1, q);
+  } else if (iequals(type, "*/*")) {
+    text.offer(0, q);  // a client that takes anything gets the format every scraper reads
+  }
+}
+
+}  // namespace
+
+Format negotiate(std::string_view accept_header) {
+  Match om;
+  Match text;
+  while (!accept_header.empty()) {
+    std::size_t comma = accept_header.find(',');
+    consider(accept_header.substr(0, comma), om, text);
+    if (comma == std::string_view::npos) break;
+    accept_header.remove_prefix(comma + 1);
+  }
+  if (om.specificity >= 0 && om.q > 0 && om.q >= text.q) return Format::kOpenMetrics1;
+  return Format::kText004;
+}
+
+}  // namespace adminara::obs::prometheus
