@@ -8,6 +8,10 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "export/prometheus/server.h"
+#include "export/prometheus/text_format.h"
+#include "init/self_metrics.h"
+#include "sdk/config/metrics_config.h"
 #include "sdk/config/tracing_config.h"
 
 namespace adminara::obs {
@@ -15,10 +19,20 @@ namespace {
 
 class ObservabilityImpl final : public Observability {
  public:
-  ObservabilityImpl(config::TracingConfig cfg, std::vector<std::shared_ptr<SpanExporter>> exporters,
+  ObservabilityImpl(config::TracingConfig cfg, const config::MetricsConfig& mcfg,
+                    std::vector<std::shared_ptr<SpanExporter>> exporters,
                     std::vector<std::string> exporter_names, InMemorySpanExporter* memory,
                     std::vector<std::string> warnings, std::string service_name)
-      : provider_(TracerProviderOptions{
+      : meters_(MeterProviderOptions{
+            .resource = cfg.resource,
+            .cardinality_limit = mcfg.cardinality_limit,
+            .exemplar_filter = mcfg.exemplar_filter,
+            .enabled = mcfg.enabled,
+        }),
+        meter_(meters_.get_meter(cfg.resource.get_string("service.name"),
+                                 cfg.resource.get_string("service.version"))),
+        metrics_(create_metrics(meter_)),
+        provider_(TracerProviderOptions{
             .resource = std::move(cfg.resource),
             .sampler = std::move(cfg.sampler),
             .exporters = std::move(exporters),
@@ -26,16 +40,43 @@ class ObservabilityImpl final : public Observability {
             .batch = cfg.batch,
             .limits = cfg.limits,
             .enabled = cfg.enabled,
+            .active_spans = metrics_.active_spans.bind(),
         }),
         tracer_(provider_.get_tracer(provider_.resource().get_string("service.name"))),
         deployment_(std::move(cfg.deployment_environment)),
         exporter_names_(std::move(exporter_names)),
         memory_(memory),
         warnings_(std::move(warnings)),
-        requested_service_name_(std::move(service_name)) {}
+        requested_service_name_(std::move(service_name)) {
+    if (mcfg.enabled) {
+      self_metrics_ = register_self_metrics(meters_, provider_, &scrape_stats_);
+    }
+    if (mcfg.enabled && mcfg.prometheus) {
+      render_options_.unit_suffixes = mcfg.unit_suffixes;
+      try {
+        server_ = std::make_unique<prometheus::MetricsServer>(
+            mcfg.prometheus_host, mcfg.prometheus_port,
+            [this](prometheus::Format format, std::string& out) { render(format, out); });
+      } catch (const std::exception& e) {
+        provider_.shutdown();
+        throw ConfigError(std::string("the Prometheus endpoint (OTEL_EXPORTER_PROMETHEUS_HOST/"
+                                      "OTEL_EXPORTER_PROMETHEUS_PORT) could not start: ") +
+                          e.what());
+      }
+    }
+  }
 
   TracerProvider& tracer_provider() override { return provider_; }
   Tracer tracer() override { return tracer_; }
+  MeterProvider& meter_provider() override { return meters_; }
+  Meter meter() override { return meter_; }
+  const AdminAraMetrics& metrics() const override { return metrics_; }
+  int prometheus_port() const override { return server_ ? server_->port() : 0; }
+  std::string render_metrics(bool openmetrics) override {
+    std::string out;
+    render(openmetrics ? prometheus::Format::kOpenMetrics1 : prometheus::Format::kText004, out);
+    return out;
+  }
   const Resource& resource() const override { return provider_.resource(); }
   const std::vector<std::string>& config_warnings() const override { return warnings_; }
   const std::string& deployment_environment() const override { return deployment_; }
@@ -45,7 +86,26 @@ class ObservabilityImpl final : public Observability {
   const Tracer& default_tracer() const { return tracer_; }
   const std::string& requested_service_name() const { return requested_service_name_; }
 
+  void shutdown_all() {
+    if (server_) server_->stop();
+    provider_.shutdown();
+  }
+
  private:
+  void render(prometheus::Format format, std::string& out) {
+    scrape_stats_.scrapes.fetch_add(1, std::memory_order_relaxed);
+    const std::vector<MetricData> data = meters_.collect();
+    const prometheus::RenderStats st =
+        prometheus::render(meters_.resource(), data, format, render_options_, out);
+    if (st.metrics_dropped > 0) {
+      scrape_stats_.metrics_dropped.fetch_add(st.metrics_dropped, std::memory_order_relaxed);
+      for (const auto& w : st.warnings) common::warn_once(scrape_stats_.warned_conflict, w);
+    }
+  }
+
+  MeterProvider meters_;
+  Meter meter_;
+  AdminAraMetrics metrics_;
   TracerProvider provider_;
   Tracer tracer_;
   std::string deployment_;
@@ -53,6 +113,10 @@ class ObservabilityImpl final : public Observability {
   InMemorySpanExporter* memory_;
   std::vector<std::string> warnings_;
   std::string requested_service_name_;
+  ScrapeStats scrape_stats_;
+  prometheus::RenderOptions render_options_;
+  std::vector<ObservableInstrument> self_metrics_;
+  std::unique_ptr<prometheus::MetricsServer> server_;  // last: stopped before the rest goes
 };
 
 std::mutex g_mu;
@@ -68,6 +132,7 @@ void shutdown_at_exit() {
 ObservabilityImpl* build(const Options& options) {
   config::EnvReader env(options.getenv);
   config::TracingConfig cfg = config::load_tracing_config(options, env);
+  const config::MetricsConfig mcfg = config::load_metrics_config(options, env);
   std::vector<std::string> warnings = env.warnings();
   if (options.strict_config && !warnings.empty()) {
     std::string msg = "invalid observability configuration:";
@@ -95,7 +160,7 @@ ObservabilityImpl* build(const Options& options) {
   for (const auto& e : options.span_exporters) {
     if (e) exporters.push_back(e);
   }
-  return new ObservabilityImpl(std::move(cfg), std::move(exporters), std::move(names), memory,
+  return new ObservabilityImpl(std::move(cfg), mcfg, std::move(exporters), std::move(names), memory,
                                std::move(warnings), options.service_name);
 }
 
@@ -124,6 +189,16 @@ Observability& init_observability(const Options& options) {
   return *impl;
 }
 
+Meter get_meter() {
+  ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
+  return cur != nullptr ? cur->meter() : Meter();
+}
+
+Meter get_meter(std::string_view name, std::string_view version) {
+  ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
+  return cur != nullptr ? cur->meter_provider().get_meter(name, version) : Meter();
+}
+
 Observability* observability() {
   return g_current.load(std::memory_order_acquire);
 }
@@ -132,7 +207,7 @@ void shutdown() {
   std::lock_guard lock(g_mu);
   ObservabilityImpl* cur = g_current.exchange(nullptr, std::memory_order_acq_rel);
   if (cur == nullptr) return;
-  cur->tracer_provider().shutdown();
+  cur->shutdown_all();
   if (g_retired == nullptr) g_retired = new std::vector<ObservabilityImpl*>();
   g_retired->push_back(cur);
 }

@@ -16,6 +16,9 @@ using Env = std::map<std::string, std::string>;
 
 Options options_with_env(Env env) {
   Options o;
+  // Tests run in parallel: each endpoint takes a free port unless a test asks for one.
+  env.emplace("OTEL_EXPORTER_PROMETHEUS_PORT", "0");
+  env.emplace("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
   o.getenv = [env = std::move(env)](std::string_view name) -> std::optional<std::string> {
     auto it = env.find(std::string(name));
     if (it == env.end()) return std::nullopt;
@@ -247,6 +250,91 @@ TEST_F(ObservabilityTest, ProductionDefaultsToNoConsoleOutput) {
   Observability& dev = (shutdown(), init_observability(options_with_env({})));
   EXPECT_EQ(dev.deployment_environment(), "development");
   EXPECT_EQ(dev.span_exporter_names(), std::vector<std::string>{"console"});
+}
+
+// --- metrics through init ------------------------------------------------------------------
+
+double sum_value(const std::vector<MetricData>& data, std::string_view name) {
+  for (const auto& m : data) {
+    if (m.descriptor.name != name) continue;
+    double total = 0;
+    for (const auto& p : m.points) {
+      if (const auto* s = std::get_if<SumPoint>(&p.value)) total += s->value;
+    }
+    return total;
+  }
+  return -1;
+}
+
+TEST_F(ObservabilityTest, GetMeterIsANoOpBeforeInit) {
+  Meter m = get_meter();
+  EXPECT_FALSE(m.enabled());
+  m.create_counter("c").add(1);  // nothing happens, nothing breaks
+}
+
+TEST_F(ObservabilityTest, ActiveSpansIsMaintainedByTheTracer) {
+  Observability& obs = init_observability(options_with_env({{"OTEL_TRACES_EXPORTER", "none"}}));
+  EXPECT_TRUE(get_meter().enabled());
+  EXPECT_EQ(get_meter().scope().name, "adminara");
+  {
+    Span a = start_span("a");
+    Span b = start_span("b");
+    EXPECT_EQ(sum_value(obs.meter_provider().collect(), "active_spans"), 2);
+  }
+  EXPECT_EQ(sum_value(obs.meter_provider().collect(), "active_spans"), 0);
+  // create_metrics on the global meter returns the same instruments.
+  AdminAraMetrics m = create_metrics(get_meter());
+  m.active_spans.add(5);
+  EXPECT_EQ(sum_value(obs.meter_provider().collect(), "active_spans"), 5);
+}
+
+TEST_F(ObservabilityTest, RenderMetricsShowsTheDesignsNamesAndTheResource) {
+  Observability& obs = init_observability(options_with_env({{"OTEL_TRACES_EXPORTER", "none"}}));
+  EXPECT_GT(obs.prometheus_port(), 0);
+  create_metrics(get_meter()).queue_wait_time.record(5000);
+  const std::string text = obs.render_metrics();
+  EXPECT_NE(text.find("target_info{"), std::string::npos) << text;
+  EXPECT_NE(text.find("service_name=\"adminara\""), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE queue_wait_time histogram"), std::string::npos) << text;
+  EXPECT_NE(text.find("queue_wait_time_bucket{otel_scope_name=\"adminara\""), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("queue_wait_time_count{"), std::string::npos) << text;
+  EXPECT_NE(text.find("process_cpu_seconds_total"), std::string::npos) << text;
+  EXPECT_NE(text.find("adminara_obs_spans_dropped_total"), std::string::npos) << text;
+  const std::string om = obs.render_metrics(true);
+  EXPECT_TRUE(om.ends_with("# EOF\n")) << om;
+}
+
+TEST_F(ObservabilityTest, MetricsCanBeTurnedOff) {
+  Observability& a = init_observability(
+      options_with_env({{"OTEL_TRACES_EXPORTER", "none"}, {"OTEL_METRICS_EXPORTER", "none"}}));
+  EXPECT_EQ(a.prometheus_port(), 0);
+  EXPECT_TRUE(get_meter().enabled());  // still collected, just not served
+  shutdown();
+  Observability& b = init_observability(
+      options_with_env({{"OTEL_TRACES_EXPORTER", "none"}, {"ENABLE_METRICS", "false"}}));
+  EXPECT_EQ(b.prometheus_port(), 0);
+  EXPECT_FALSE(get_meter().enabled());
+  shutdown();
+  Observability& c = init_observability(
+      options_with_env({{"OTEL_TRACES_EXPORTER", "none"}, {"OTEL_SDK_DISABLED", "true"}}));
+  EXPECT_EQ(c.prometheus_port(), 0);
+  EXPECT_FALSE(get_meter().enabled());
+}
+
+TEST_F(ObservabilityTest, BadMetricsVariablesWarnAndUseDefaults) {
+  Observability& obs = init_observability(
+      options_with_env({{"OTEL_TRACES_EXPORTER", "none"},
+                        {"OTEL_METRICS_EXEMPLAR_FILTER", "sometimes"},
+                        {"ADMINARA_METRICS_CARDINALITY_LIMIT", "0"},
+                        {"OTEL_METRICS_EXPORTER", "prometheus,carrier-pigeon"}}));
+  std::string all;
+  for (const auto& w : obs.config_warnings()) all += w + "\n";
+  EXPECT_NE(all.find("OTEL_METRICS_EXEMPLAR_FILTER"), std::string::npos) << all;
+  EXPECT_NE(all.find("ADMINARA_METRICS_CARDINALITY_LIMIT"), std::string::npos) << all;
+  EXPECT_NE(all.find("carrier-pigeon"), std::string::npos) << all;
+  EXPECT_EQ(obs.meter_provider().cardinality_limit(), 2000u);
+  EXPECT_GT(obs.prometheus_port(), 0);
 }
 
 }  // namespace

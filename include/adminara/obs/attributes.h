@@ -104,6 +104,42 @@ class AttributeView {
   AttributeView(const std::vector<std::int64_t>& a) : kind_(Kind::kIntArray), p_(&a) {}
   AttributeView(const std::vector<double>& a) : kind_(Kind::kDoubleArray), p_(&a) {}
 
+  /// Calls `f` with the viewed value as one of: std::string_view, bool, std::int64_t, double,
+  /// or a const reference to a std::vector of std::string, bool, std::int64_t or double. Views
+  /// of an AttributeValue are unwrapped to the same types, so both forms of a value look alike.
+  template <class F>
+  decltype(auto) visit(F&& f) const {
+    switch (kind_) {
+      case Kind::kString:
+        return f(s_);
+      case Kind::kBool:
+        return f(b_);
+      case Kind::kInt:
+        return f(i_);
+      case Kind::kDouble:
+        return f(d_);
+      case Kind::kStringArray:
+        return f(*static_cast<const std::vector<std::string>*>(p_));
+      case Kind::kBoolArray:
+        return f(*static_cast<const std::vector<bool>*>(p_));
+      case Kind::kIntArray:
+        return f(*static_cast<const std::vector<std::int64_t>*>(p_));
+      case Kind::kDoubleArray:
+        return f(*static_cast<const std::vector<double>*>(p_));
+      case Kind::kValue:
+        break;
+    }
+    return std::visit(
+        [&f](const auto& x) -> decltype(auto) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) {
+            return f(std::string_view(x));
+          } else {
+            return f(x);
+          }
+        },
+        v_->storage());
+  }
+
   /// An owning copy.
   AttributeValue to_value() const;
   /// Stores the viewed value in `out`, reusing its string capacity when both are strings.

@@ -240,6 +240,8 @@ class Meter {
  private:
   friend class MeterProvider;
   explicit Meter(std::shared_ptr<detail::MeterState> s) : state_(std::move(s)) {}
+  ObservableInstrument create_observable(std::string_view name, ObservableCallback cb,
+                                         const InstrumentOptions& options, InstrumentKind kind);
   std::shared_ptr<detail::MeterState> state_;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "adminara/obs/exporter.h"
+#include "adminara/obs/metrics.h"
 #include "adminara/obs/resource.h"
 #include "adminara/obs/sampler.h"
 #include "adminara/obs/tracer.h"
@@ -55,6 +56,20 @@ struct Options {
   std::shared_ptr<const Sampler> sampler;
   /// Unset: batch.
   std::optional<ProcessorKind> span_processor;
+  /// Unset: ENABLE_METRICS (default true) and OTEL_SDK_DISABLED (default false).
+  std::optional<bool> enable_metrics;
+  /// prometheus or none. Empty: OTEL_METRICS_EXPORTER, else prometheus.
+  std::string metrics_exporter;
+  /// Unset: OTEL_EXPORTER_PROMETHEUS_HOST, else localhost.
+  std::optional<std::string> prometheus_host;
+  /// Unset: OTEL_EXPORTER_PROMETHEUS_PORT, else 9464. 0 picks a free port (see
+  /// Observability::prometheus_port()).
+  std::optional<int> prometheus_port;
+  /// Add unit suffixes to Prometheus names (`queue_wait_time_milliseconds`). Unset:
+  /// ADMINARA_PROMETHEUS_UNIT_SUFFIXES, else false (names exactly as created).
+  std::optional<bool> prometheus_unit_suffixes;
+  /// Distinct attribute sets per instrument. Unset: ADMINARA_METRICS_CARDINALITY_LIMIT, else 2000.
+  std::optional<std::size_t> cardinality_limit;
   /// Where the console exporter writes; null: std::cout. Not owned; must outlive shutdown().
   std::ostream* console_output = nullptr;
   /// Turn every configuration warning into a ConfigError thrown by init_observability().
@@ -71,6 +86,15 @@ class Observability {
   virtual TracerProvider& tracer_provider() = 0;
   /// The tracer named after the service (what start_span() uses).
   virtual Tracer tracer() = 0;
+  virtual MeterProvider& meter_provider() = 0;
+  /// The meter named after the service (what get_meter() returns).
+  virtual Meter meter() = 0;
+  /// The AdminAra metrics on meter(); `active_spans` is maintained by the tracer.
+  virtual const AdminAraMetrics& metrics() const = 0;
+  /// The port the Prometheus endpoint listens on, or 0 when it is not running.
+  virtual int prometheus_port() const = 0;
+  /// What a scrape of /metrics returns now (text format 0.0.4, or OpenMetrics 1.0).
+  virtual std::string render_metrics(bool openmetrics = false) = 0;
   virtual const Resource& resource() const = 0;
   /// Configuration problems found at init (each also logged once).
   virtual const std::vector<std::string>& config_warnings() const = 0;
@@ -84,12 +108,19 @@ class Observability {
 
 /// Builds the global SDK once. A second call returns the same instance and ignores its
 /// arguments (a warning is logged when they differ); after shutdown() a call builds a new one.
-/// Throws ConfigError only with Options::strict_config.
+/// Throws ConfigError with Options::strict_config for any configuration warning, and always when
+/// the Prometheus endpoint cannot listen (the message names host and port).
 Observability& init_observability(std::string_view service_name = "adminara");
 Observability& init_observability(const Options& options);
 
 /// The global SDK, or nullptr before init / after shutdown.
 Observability* observability();
+
+/// The global meter (named after the service; the design's getMeter()). Before init or after
+/// shutdown: a no-op meter whose instruments record nothing.
+Meter get_meter();
+/// The global provider's meter for another instrumentation scope (no-op before init).
+Meter get_meter(std::string_view name, std::string_view version = {});
 
 /// Flushes and stops the global SDK. Safe to call twice, without init, and at exit.
 void shutdown();

@@ -25,6 +25,7 @@
 #include "adminara/obs/attributes.h"
 #include "adminara/obs/context.h"
 #include "adminara/obs/exporter.h"
+#include "adminara/obs/metrics.h"
 #include "adminara/obs/resource.h"
 #include "adminara/obs/sampler.h"
 #include "adminara/obs/span.h"
@@ -66,6 +67,9 @@ struct TracerProviderOptions {
   SpanLimits limits;
   /// When false every span is non-recording (ENABLE_TRACING=false, OTEL_SDK_DISABLED=true).
   bool enabled = true;
+  /// Gets +1 when a recording span starts and -1 when it ends (init binds the `active_spans`
+  /// metric here). Default: none.
+  BoundUpDownCounter active_spans;
 };
 
 /// Counters of the span pipeline (also exposed as self-metrics once metrics exist).

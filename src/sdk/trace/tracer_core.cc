@@ -41,7 +41,8 @@ TracerCore::TracerCore(TracerProviderOptions options)
       sampler_(options.sampler ? std::move(options.sampler)
                                : parent_based_sampler(always_on_sampler())),
       limits_(options.limits),
-      enabled_(options.enabled) {
+      enabled_(options.enabled),
+      active_spans_(std::move(options.active_spans)) {
   pool_ = std::make_unique<RecordPool>(this);
   if (options.processor == ProcessorKind::kBatch) {
     const BatchOptions& b = options.batch;
@@ -138,6 +139,7 @@ Span TracerCore::start_recording(const InstrumentationScope* scope, std::string_
   d.resource = &resource_;
   for (const auto& a : attributes) rec->set_attribute(a.key, a.value, limits_);
   for (const auto& l : options.links) rec->add_link(l, {}, limits_);
+  active_spans_.add(1);
   return Span(d.context, rec);
 }
 
@@ -146,6 +148,7 @@ void TracerCore::end_span(SpanRecord* record) noexcept {
   SpanData& d = record->data;
   d.end_time_unix_nano = d.start_time_unix_nano + (end - record->start_monotonic_ns);
   record->seal();
+  active_spans_.add(-1);
   processor_->on_end(record);
 }
 

@@ -60,6 +60,7 @@ class TracerCore {
   const std::shared_ptr<const Sampler> sampler_;
   const SpanLimits limits_;
   const bool enabled_;
+  const BoundUpDownCounter active_spans_;
   std::unique_ptr<RecordPool> pool_;
   std::unique_ptr<SpanProcessor> processor_;
 

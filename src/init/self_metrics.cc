@@ -1,0 +1,106 @@
+#include "init/self_metrics.h"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "adminara/obs/observability.h"
+#include "sdk/metrics/process_stats.h"
+
+namespace adminara::obs {
+namespace {
+
+// One /proc read serves every process metric of a collection.
+class ProcessStatsCache {
+ public:
+  sdk::ProcessStats get() {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!read_ || now - read_at_ > std::chrono::milliseconds(100)) {
+      stats_ = sdk::read_process_stats();
+      read_at_ = now;
+      read_ = true;
+    }
+    return stats_;
+  }
+
+ private:
+  std::mutex mu_;
+  bool read_ = false;
+  std::chrono::steady_clock::time_point read_at_;
+  sdk::ProcessStats stats_;
+};
+
+}  // namespace
+
+std::vector<ObservableInstrument> register_self_metrics(MeterProvider& meters,
+                                                        TracerProvider& tracing,
+                                                        const ScrapeStats* scrapes) {
+  std::vector<ObservableInstrument> out;
+  Meter self = meters.get_meter("adminara.obs", version());
+  auto counter = [&](std::string_view name, std::string_view description, auto read) {
+    out.push_back(self.create_observable_counter(
+        name, [read](ObservableResult& r) { r.observe(static_cast<double>(read())); },
+        {.description = description}));
+  };
+  TracerProvider* t = &tracing;
+  MeterProvider* m = &meters;
+  counter("adminara_obs_spans_ended", "Recording spans ended",
+          [t] { return t->stats().spans_ended; });
+  counter("adminara_obs_spans_exported", "Spans exporters accepted",
+          [t] { return t->stats().spans_exported; });
+  counter("adminara_obs_spans_dropped",
+          "Spans dropped because the export queue was full or the SDK was shut down",
+          [t] { return t->stats().spans_dropped; });
+  counter("adminara_obs_spans_failed", "Spans in exports that failed",
+          [t] { return t->stats().spans_failed; });
+  counter("adminara_obs_span_export_calls", "Calls to span exporters",
+          [t] { return t->stats().export_calls; });
+  counter("adminara_obs_metric_measurements_rejected",
+          "Measurements ignored as invalid (negative or non-finite counter increments, NaN)",
+          [m] { return m->stats().measurements_rejected; });
+  counter("adminara_obs_metric_overflow_measurements",
+          "Measurements recorded into an overflow series because an instrument reached its "
+          "cardinality limit",
+          [m] { return m->stats().overflow_measurements; });
+  counter("adminara_obs_metric_callback_errors", "Observable instrument callbacks that threw",
+          [m] { return m->stats().callback_errors; });
+  counter("adminara_obs_prometheus_scrapes", "Scrapes of the Prometheus endpoint",
+          [scrapes] { return scrapes->scrapes.load(std::memory_order_relaxed); });
+  counter("adminara_obs_prometheus_metrics_dropped",
+          "Metrics left out of a scrape because another metric had the same name and another type",
+          [scrapes] { return scrapes->metrics_dropped.load(std::memory_order_relaxed); });
+
+  // The standard process metrics (names as Prometheus client libraries export them).
+  auto cache = std::make_shared<ProcessStatsCache>();
+  using Field = std::optional<double> sdk::ProcessStats::*;
+  auto process = [&](bool is_counter, std::string_view name, std::string_view unit,
+                     std::string_view description, Field field) {
+    ObservableCallback cb = [cache, field](ObservableResult& r) {
+      const sdk::ProcessStats s = cache->get();
+      if (const std::optional<double>& v = s.*field) r.observe(*v);
+    };
+    InstrumentOptions o{.description = description, .unit = unit};
+    out.push_back(is_counter ? self.create_observable_counter(name, std::move(cb), o)
+                             : self.create_observable_gauge(name, std::move(cb), o));
+  };
+  process(true, "process_cpu_seconds", "s", "Total user and system CPU time spent in seconds.",
+          &sdk::ProcessStats::cpu_seconds);
+  process(false, "process_resident_memory_bytes", "By", "Resident memory size in bytes.",
+          &sdk::ProcessStats::resident_memory_bytes);
+  process(false, "process_virtual_memory_bytes", "By", "Virtual memory size in bytes.",
+          &sdk::ProcessStats::virtual_memory_bytes);
+  process(false, "process_start_time_seconds", "s",
+          "Start time of the process since unix epoch in seconds.",
+          &sdk::ProcessStats::start_time_seconds);
+  process(false, "process_open_fds", "", "Number of open file descriptors.",
+          &sdk::ProcessStats::open_fds);
+  process(false, "process_max_fds", "", "Maximum number of open file descriptors.",
+          &sdk::ProcessStats::max_fds);
+  process(false, "process_threads", "", "Number of OS threads in the process.",
+          &sdk::ProcessStats::threads);
+  return out;
+}
+
+}  // namespace adminara::obs

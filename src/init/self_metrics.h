@@ -1,0 +1,28 @@
+// The library's own metrics (span pipeline, metrics SDK, Prometheus endpoint) and the standard
+// Prometheus process metrics, registered as observable instruments on the global provider.
+// docs/metrics.md lists them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "adminara/obs/metrics.h"
+#include "adminara/obs/tracer.h"
+
+namespace adminara::obs {
+
+/// Counters of the /metrics endpoint, updated by the scrape thread.
+struct ScrapeStats {
+  std::atomic<std::uint64_t> scrapes{0};
+  std::atomic<std::uint64_t> metrics_dropped{0};  // metrics left out for a conflicting TYPE
+  std::atomic<bool> warned_conflict{false};
+};
+
+/// Registers the self-metrics and process metrics; they stay registered while the returned
+/// handles live. `scrapes` must outlive them.
+std::vector<ObservableInstrument> register_self_metrics(MeterProvider& meters,
+                                                        TracerProvider& tracing,
+                                                        const ScrapeStats* scrapes);
+
+}  // namespace adminara::obs
