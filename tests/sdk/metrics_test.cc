@@ -122,7 +122,8 @@ TEST(Metrics, CustomBoundsAreValidated) {
   ok.record(3);
   ok.record(4);
   ok.record(9);
-  const HistogramPoint& p = histogram_of(*find_metric(provider.collect(), "ok"));
+  auto data = provider.collect();
+  const HistogramPoint& p = histogram_of(*find_metric(data, "ok"));
   EXPECT_EQ(p.bucket_counts, (std::vector<std::uint64_t>{0, 0, 2, 1}));
   EXPECT_THROW(m.create_histogram("bad1", {.boundaries = {1, 1}}), InstrumentError);
   EXPECT_THROW(m.create_histogram("bad2", {.boundaries = {2, 1}}), InstrumentError);
