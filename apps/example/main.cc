@@ -1,9 +1,13 @@
-// adminara-example: the original design's tracing flow in C++. Prints one JSON line per span on
-// stdout (the console exporter) and exits.
+// adminara-example: the original design's tracing and metrics flow in C++. Prints one JSON line
+// per span on stdout (the console exporter), records the AdminAra metrics and exits; with
+// --serve it keeps http://localhost:9464/metrics up until interrupted.
 //
 //   build/bin/adminara-example            # development defaults: console exporter
+//   build/bin/adminara-example --serve    # then: curl localhost:9464/metrics
 //   OTEL_TRACES_SAMPLER=always_off build/bin/adminara-example
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <stdexcept>
@@ -15,8 +19,22 @@
 namespace obs = adminara::obs;
 using namespace std::chrono_literals;
 
-int main() {
-  obs::init_observability("adminara");
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) {
+  g_stop = 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool serve = argc > 1 && std::strcmp(argv[1], "--serve") == 0;
+  try {
+    obs::init_observability("adminara");
+  } catch (const obs::ConfigError& e) {
+    std::cerr << "adminara-example: " << e.what() << "\n";
+    return 1;
+  }
+  auto metrics = obs::create_metrics(obs::get_meter());
 
   // Test 1 of the design: a span with attributes around some work.
   {
@@ -68,6 +86,20 @@ int main() {
   }
   server.set_attribute("http.response.status_code", 201);
   server.end();
+
+  // The design's metrics: a WebRTC connection, a customer's wait in the queue, a job's duration.
+  metrics.webrtc_connection_time.record(234);
+  metrics.queue_wait_time.record(5000);
+  metrics.job_processing_time.record(120);
+  if (obs::Observability* o = obs::observability(); o != nullptr && o->prometheus_port() > 0) {
+    std::cerr << "metrics: http://localhost:" << o->prometheus_port() << "/metrics\n";
+    if (serve) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      std::cerr << "serving until Ctrl-C\n";
+      while (g_stop == 0) std::this_thread::sleep_for(200ms);
+    }
+  }
 
   obs::shutdown();
   return 0;
