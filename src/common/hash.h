@@ -24,23 +24,39 @@ inline constexpr std::uint64_t kHashK0 = 0xa0761d6478bd642fULL;
 inline constexpr std::uint64_t kHashK1 = 0xe7037ed1a0b428dbULL;
 inline constexpr std::uint64_t kHashK2 = 0x8ebc6af09c88c6e3ULL;
 
-/// Hashes `n` bytes at `p` with `seed`.
+/// Hashes `n` bytes at `p` with `seed`. Up to 16 bytes (most attribute keys and values) take
+/// two overlapping loads and one multiply.
 inline std::uint64_t hash_bytes(const void* p, std::size_t n, std::uint64_t seed) noexcept {
   const auto* b = static_cast<const unsigned char*>(p);
-  std::uint64_t h = seed ^ hash_mix(n ^ kHashK0, kHashK1);
-  while (n >= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, b, 8);
-    h = hash_mix(h ^ w, kHashK1);
-    b += 8;
-    n -= 8;
+  std::uint64_t x = 0;
+  std::uint64_t y = 0;
+  if (n <= 16) {
+    if (n >= 8) {
+      std::memcpy(&x, b, 8);
+      std::memcpy(&y, b + n - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t lo;
+      std::uint32_t hi;
+      std::memcpy(&lo, b, 4);
+      std::memcpy(&hi, b + n - 4, 4);
+      x = lo;
+      y = hi;
+    } else if (n > 0) {
+      x = (std::uint64_t{b[0]} << 16) | (std::uint64_t{b[n >> 1]} << 8) | b[n - 1];
+    }
+    return hash_mix(x ^ seed ^ kHashK1, y ^ n ^ kHashK2);
   }
-  if (n > 0) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, b, n);
-    h = hash_mix(h ^ w ^ kHashK2, kHashK1);
+  std::uint64_t h = seed ^ (n * kHashK0);
+  while (n > 16) {
+    std::memcpy(&x, b, 8);
+    std::memcpy(&y, b + 8, 8);
+    h = hash_mix(x ^ h ^ kHashK1, y ^ kHashK2);
+    b += 16;
+    n -= 16;
   }
-  return hash_mix(h, kHashK0);
+  std::memcpy(&x, b + n - 16, 8);  // the last 16 bytes, overlapping what came before
+  std::memcpy(&y, b + n - 8, 8);
+  return hash_mix(x ^ h ^ kHashK1, y ^ n ^ kHashK2);
 }
 
 inline std::uint64_t hash_string(std::string_view s, std::uint64_t seed = 0) noexcept {

@@ -52,19 +52,15 @@ struct ValueEquals {
   template <class T>
   bool operator()(const T& x) const noexcept {
     const auto* v = stored.get_if<T>();
-    if constexpr (std::is_same_v<T, double>) {
-      return v != nullptr && *v == x;
-    } else {
-      return v != nullptr && *v == x;
-    }
+    return v != nullptr && *v == x;
   }
 };
 
 }  // namespace
 
 std::uint64_t hash_attribute(std::string_view key, const AttributeView& value) noexcept {
-  const std::uint64_t k = common::hash_string(key);
-  return common::hash_mix(value.visit(ValueHasher{k}) ^ k, common::kHashK2);
+  // The key's hash seeds the value's: two multiplies for a short key and value.
+  return value.visit(ValueHasher{common::hash_string(key)});
 }
 
 std::uint64_t hash_attributes(std::span<const AttributeInit> attributes) noexcept {

@@ -25,15 +25,6 @@ bool is_observable(InstrumentKind k) {
          k == InstrumentKind::kObservableGauge;
 }
 
-// Single-writer update of a cell field: no read-modify-write needed.
-inline void private_add(std::atomic<double>& a, double v) noexcept {
-  a.store(a.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
-}
-inline void shared_add(std::atomic<double>& a, double v) noexcept {
-  double cur = a.load(std::memory_order_relaxed);
-  while (!a.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
-  }
-}
 inline void shared_min(std::atomic<double>& a, double v) noexcept {
   double cur = a.load(std::memory_order_relaxed);
   while (v < cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
@@ -172,6 +163,13 @@ InstrumentState::InstrumentState(InstrumentationScope scope, InstrumentDescripto
     bytes += (bounds_->size() + 1) * sizeof(std::uint64_t);
   }
   cell_size_ = (bytes + kCellAlign - 1) / kCellAlign * kCellAlign;
+  std::size_t padded = 1;
+  while (padded < bounds_->size() + 1) padded *= 2;
+  padded_.assign(padded, std::numeric_limits<double>::infinity());
+  std::copy(bounds_->begin(), bounds_->end(), padded_.begin());
+  exemplar_filter_ = shared_->exemplar_filter;
+  counter_exemplars_ = descriptor_.kind == InstrumentKind::kCounter &&
+                       exemplar_filter_ != ExemplarFilter::kAlwaysOff;
   auto* t = new Table{15, new std::atomic<Series*>[16]()};
   tables_.emplace_back(t, [](Table* x) {
     delete[] x->slots;
@@ -196,12 +194,8 @@ Series* InstrumentState::find(const Table* t, std::uint64_t hash,
   }
 }
 
-Series* InstrumentState::series_for(std::span<const AttributeInit> attributes) noexcept {
-  if (attributes.empty()) {
-    Series* e = empty_.load(std::memory_order_acquire);
-    if (e != nullptr) [[likely]]
-      return e;
-  } else {
+Series* InstrumentState::series_for_slow(std::span<const AttributeInit> attributes) noexcept {
+  if (!attributes.empty()) {
     const std::uint64_t h = sdk::hash_attributes(attributes);
     if (Series* s = find(table_.load(std::memory_order_acquire), h, attributes)) [[likely]]
       return s;
@@ -310,13 +304,8 @@ Series* InstrumentState::create(std::span<const AttributeInit> attributes) {
   return raw;
 }
 
-bool InstrumentState::reject(double v) noexcept {
-  bool bad = std::isnan(v);
+void InstrumentState::count_rejected(double v) noexcept {
   const InstrumentKind k = descriptor_.kind;
-  if (k == InstrumentKind::kCounter) bad = bad || !(v >= 0) || std::isinf(v);
-  if (k == InstrumentKind::kUpDownCounter) bad = bad || std::isinf(v);
-  if (!bad) [[likely]]
-    return false;
   rejected_.fetch_add(1, std::memory_order_relaxed);
   shared_->rejected.fetch_add(1, std::memory_order_relaxed);
   if (!warned_reject_.load(std::memory_order_relaxed) && !warned_reject_.exchange(true)) {
@@ -327,20 +316,11 @@ bool InstrumentState::reject(double v) noexcept {
     common::log_warn("metric '" + descriptor_.name + "': ignored the value " + std::to_string(v) +
                      " (" + what + "); further rejected values are only counted");
   }
-  return true;
 }
 
-bool InstrumentState::exemplar_wanted() const noexcept {
-  switch (shared_->exemplar_filter) {
-    case ExemplarFilter::kAlwaysOff:
-      return false;
-    case ExemplarFilter::kAlwaysOn:
-      return true;
-    case ExemplarFilter::kTraceBased:
-      break;
-  }
-  const Context* ctx = obs::detail::current_context();
-  return ctx != nullptr && ctx->span_context().is_valid() && ctx->span_context().is_sampled();
+void InstrumentState::count_overflow() noexcept {
+  overflowed_.fetch_add(1, std::memory_order_relaxed);
+  shared_->overflowed.fetch_add(1, std::memory_order_relaxed);
 }
 
 void InstrumentState::add_exemplar(sdk::Cell* c, std::size_t index, double v) noexcept {
@@ -373,60 +353,17 @@ void InstrumentState::add_exemplar(sdk::Cell* c, std::size_t index, double v) no
   e.seq.store(s + 2, std::memory_order_release);
 }
 
-void InstrumentState::add(Series* s, double v) noexcept {
-  if (s == nullptr) return;
-  if (s->overflow()) {
-    overflowed_.fetch_add(1, std::memory_order_relaxed);
-    shared_->overflowed.fetch_add(1, std::memory_order_relaxed);
-  }
-  sdk::Cell* c = s->cell();
-  if (c == nullptr) return;
-  if (!c->shared) [[likely]] {
-    private_add(c->sum, v);
-  } else {
-    shared_add(c->sum, v);
-  }
-  if (descriptor_.kind == InstrumentKind::kCounter && exemplar_wanted()) [[unlikely]]
-    add_exemplar(c, 0, v);
-}
-
-void InstrumentState::record(Series* s, double v) noexcept {
-  if (s == nullptr) return;
-  if (s->overflow()) {
-    overflowed_.fetch_add(1, std::memory_order_relaxed);
-    shared_->overflowed.fetch_add(1, std::memory_order_relaxed);
-  }
-  sdk::Cell* c = s->cell();
-  if (c == nullptr) return;
-  const std::vector<double>& b = *bounds_;
-  std::size_t i = 0;
-  if (b.size() <= 32) {
-    for (double bound : b) i += static_cast<std::size_t>(v > bound);
-  } else {
-    i = static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), v) - b.begin());
-  }
-  std::atomic<std::uint64_t>& n = c->counts()[i];
-  if (!c->shared) [[likely]] {
-    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    private_add(c->sum, v);
-    if (v < c->min.load(std::memory_order_relaxed)) c->min.store(v, std::memory_order_relaxed);
-    if (v > c->max.load(std::memory_order_relaxed)) c->max.store(v, std::memory_order_relaxed);
-  } else {
-    n.fetch_add(1, std::memory_order_relaxed);
-    shared_add(c->sum, v);
-    shared_min(c->min, v);
-    shared_max(c->max, v);
-  }
-  if (exemplar_wanted()) [[unlikely]]
-    add_exemplar(c, i, v);
+void InstrumentState::record_shared(sdk::Cell* c, std::atomic<std::uint64_t>& n,
+                                    double v) noexcept {
+  n.fetch_add(1, std::memory_order_relaxed);
+  sdk::shared_add(c->sum, v);
+  shared_min(c->min, v);
+  shared_max(c->max, v);
 }
 
 void InstrumentState::set(Series* s, double v) noexcept {
   if (s == nullptr) return;
-  if (s->overflow()) {
-    overflowed_.fetch_add(1, std::memory_order_relaxed);
-    shared_->overflowed.fetch_add(1, std::memory_order_relaxed);
-  }
+  if (s->overflow()) count_overflow();
   s->last.store(v, std::memory_order_relaxed);
 }
 
@@ -438,8 +375,7 @@ void InstrumentState::observe(double v, std::span<const AttributeInit> attribute
   Series* s = series_for(attributes);
   if (s == nullptr) return;
   if (s->overflow()) {
-    overflowed_.fetch_add(1, std::memory_order_relaxed);
-    shared_->overflowed.fetch_add(1, std::memory_order_relaxed);
+    count_overflow();
     // Several sets share the overflow series: sums add up, a gauge keeps the last.
     if (s->observed_cycle == observing_cycle_ &&
         descriptor_.kind != InstrumentKind::kObservableGauge) {

@@ -22,6 +22,7 @@
 #include <span>
 #include <vector>
 
+#include "adminara/obs/context.h"
 #include "adminara/obs/metrics.h"
 #include "sdk/metrics/thread_slot.h"
 
@@ -63,6 +64,16 @@ struct alignas(64) Cell {
     return reinterpret_cast<std::atomic<std::uint64_t>*>(this + 1);
   }
 };
+
+// Single-writer update of a cell field: no read-modify-write needed.
+inline void private_add(std::atomic<double>& a, double v) noexcept {
+  a.store(a.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+}
+inline void shared_add(std::atomic<double>& a, double v) noexcept {
+  double cur = a.load(std::memory_order_relaxed);
+  while (!a.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
+  }
+}
 
 }  // namespace adminara::obs::sdk
 
@@ -134,19 +145,86 @@ class InstrumentState {
 
   /// The series of `attributes`: found without locking when it exists, else created; past the
   /// cardinality limit, the overflow series. nullptr only when memory ran out.
-  Series* series_for(std::span<const AttributeInit> attributes) noexcept;
+  Series* series_for(std::span<const AttributeInit> attributes) noexcept {
+    if (attributes.empty()) {
+      Series* e = empty_.load(std::memory_order_acquire);
+      if (e != nullptr) [[likely]]
+        return e;
+    }
+    return series_for_slow(attributes);
+  }
   /// Like series_for, but may throw std::bad_alloc (bind()).
   Series* series_for_or_throw(std::span<const AttributeInit> attributes);
 
-  // Measurements, already validated with reject().
-  void add(Series* s, double v) noexcept;     // counters, up-down counters
-  void record(Series* s, double v) noexcept;  // histograms
-  void set(Series* s, double v) noexcept;     // gauges
+  /// True (and counted, warned once) when `v` is not a valid measurement for this kind:
+  /// counters take finite values >= 0, up-down counters finite values, the rest anything but NaN.
+  bool reject(double v) noexcept {
+    constexpr double kMax = std::numeric_limits<double>::max();
+    bool bad;
+    switch (descriptor_.kind) {
+      case InstrumentKind::kCounter:
+        bad = !(v >= 0 && v <= kMax);
+        break;
+      case InstrumentKind::kUpDownCounter:
+        bad = !(v >= -kMax && v <= kMax);
+        break;
+      default:
+        bad = v != v;
+        break;
+    }
+    if (!bad) [[likely]]
+      return false;
+    count_rejected(v);
+    return true;
+  }
+
+  // Measurements, already validated with reject(). Inline: these are the hot paths.
+  void add(Series* s, double v) noexcept {  // counters, up-down counters
+    if (s == nullptr) [[unlikely]]
+      return;
+    if (s->overflow()) [[unlikely]]
+      count_overflow();
+    sdk::Cell* c = s->cell();
+    if (c == nullptr) [[unlikely]]
+      return;
+    if (!c->shared) [[likely]] {
+      sdk::private_add(c->sum, v);
+    } else {
+      sdk::shared_add(c->sum, v);
+    }
+    if (counter_exemplars_ && exemplar_wanted()) [[unlikely]]
+      add_exemplar(c, 0, v);
+  }
+  void record(Series* s, double v) noexcept {  // histograms
+    if (s == nullptr) [[unlikely]]
+      return;
+    if (s->overflow()) [[unlikely]]
+      count_overflow();
+    sdk::Cell* c = s->cell();
+    if (c == nullptr) [[unlikely]]
+      return;
+    // Branchless lower bound over the bounds padded with +Inf to a power of two: the index of
+    // the first bound >= v, which is v's bucket (upper-inclusive).
+    std::size_t i = 0;
+    const double* b = padded_.data();
+    for (std::size_t step = padded_.size() / 2; step > 0; step /= 2) {
+      i += b[i + step - 1] < v ? step : 0;
+    }
+    std::atomic<std::uint64_t>& n = c->counts()[i];
+    if (!c->shared) [[likely]] {
+      n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      sdk::private_add(c->sum, v);
+      if (v < c->min.load(std::memory_order_relaxed)) c->min.store(v, std::memory_order_relaxed);
+      if (v > c->max.load(std::memory_order_relaxed)) c->max.store(v, std::memory_order_relaxed);
+    } else {
+      record_shared(c, n, v);
+    }
+    if (exemplar_filter_ != ExemplarFilter::kAlwaysOff && exemplar_wanted()) [[unlikely]]
+      add_exemplar(c, i, v);
+  }
+  void set(Series* s, double v) noexcept;  // gauges
   /// For observable instruments, during collection.
   void observe(double v, std::span<const AttributeInit> attributes) noexcept;
-
-  /// Rejects `v` for this instrument's kind? Counts and warns once when so.
-  bool reject(double v) noexcept;
 
   // Observable callbacks.
   std::uint64_t add_callback(ObservableCallback cb);
@@ -165,18 +243,29 @@ class InstrumentState {
   struct Table;
   Series* find(const Table* t, std::uint64_t hash,
                std::span<const AttributeInit> attributes) const noexcept;
+  Series* series_for_slow(std::span<const AttributeInit> attributes) noexcept;
   Series* create(std::span<const AttributeInit> attributes);
+  void count_rejected(double v) noexcept;
+  void count_overflow() noexcept;
+  void record_shared(sdk::Cell* c, std::atomic<std::uint64_t>& n, double v) noexcept;
+  bool exemplar_wanted() const noexcept {
+    if (exemplar_filter_ == ExemplarFilter::kAlwaysOn) return true;
+    const Context* ctx = obs::detail::t_current_context;
+    return ctx != nullptr && ctx->span_context().is_sampled() && ctx->span_context().is_valid();
+  }
   Series* overflow_series_locked();
   void insert_locked(Series* s);
   void run_callbacks(std::uint64_t cycle);
   void add_exemplar(sdk::Cell* c, std::size_t index, double v) noexcept;
-  bool exemplar_wanted() const noexcept;
 
   InstrumentationScope scope_;
   InstrumentDescriptor descriptor_;
   std::shared_ptr<const std::vector<double>> bounds_;
   std::shared_ptr<sdk::ProviderShared> shared_;
   std::size_t cell_size_;
+  std::vector<double> padded_;  // bounds + +Inf up to a power of two (histograms)
+  ExemplarFilter exemplar_filter_;
+  bool counter_exemplars_;  // a counter, and the filter is not always_off
 
   std::atomic<Table*> table_{nullptr};
   std::atomic<Series*> empty_{nullptr};  // the series without attributes, once created

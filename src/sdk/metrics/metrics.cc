@@ -25,6 +25,18 @@ const InstrumentDescriptor& no_descriptor() {
   return d;
 }
 
+// The record paths of the handles, inlined into both overloads of each.
+[[gnu::always_inline]] inline void add_to(InstrumentState* s, double value,
+                                          AttributeSpan attributes) noexcept {
+  if (s == nullptr || s->reject(value)) return;
+  s->add(s->series_for(attributes), value);
+}
+[[gnu::always_inline]] inline void record_to(InstrumentState* s, double value,
+                                             AttributeSpan attributes) noexcept {
+  if (s == nullptr || s->reject(value)) return;
+  s->record(s->series_for(attributes), value);
+}
+
 }  // namespace
 
 // --- handles ------------------------------------------------------------------------------------
@@ -33,11 +45,10 @@ void BoundCounter::add(double value) const noexcept {
   if (state_ && !state_->reject(value)) state_->add(series_, value);
 }
 void Counter::add(double value, Attributes attributes) const noexcept {
-  add(value, as_span(attributes));
+  add_to(state_.get(), value, as_span(attributes));
 }
 void Counter::add(double value, AttributeSpan attributes) const noexcept {
-  if (!state_ || state_->reject(value)) return;
-  state_->add(state_->series_for(attributes), value);
+  add_to(state_.get(), value, attributes);
 }
 BoundCounter Counter::bind(Attributes attributes) const {
   return bind(as_span(attributes));
@@ -58,11 +69,10 @@ void BoundUpDownCounter::add(double value) const noexcept {
   if (state_ && !state_->reject(value)) state_->add(series_, value);
 }
 void UpDownCounter::add(double value, Attributes attributes) const noexcept {
-  add(value, as_span(attributes));
+  add_to(state_.get(), value, as_span(attributes));
 }
 void UpDownCounter::add(double value, AttributeSpan attributes) const noexcept {
-  if (!state_ || state_->reject(value)) return;
-  state_->add(state_->series_for(attributes), value);
+  add_to(state_.get(), value, attributes);
 }
 BoundUpDownCounter UpDownCounter::bind(Attributes attributes) const {
   return bind(as_span(attributes));
@@ -83,11 +93,10 @@ void BoundHistogram::record(double value) const noexcept {
   if (state_ && !state_->reject(value)) state_->record(series_, value);
 }
 void Histogram::record(double value, Attributes attributes) const noexcept {
-  record(value, as_span(attributes));
+  record_to(state_.get(), value, as_span(attributes));
 }
 void Histogram::record(double value, AttributeSpan attributes) const noexcept {
-  if (!state_ || state_->reject(value)) return;
-  state_->record(state_->series_for(attributes), value);
+  record_to(state_.get(), value, attributes);
 }
 BoundHistogram Histogram::bind(Attributes attributes) const {
   return bind(as_span(attributes));
