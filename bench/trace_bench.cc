@@ -19,6 +19,8 @@ namespace obs = adminara::obs;
 namespace {
 
 obs::TracerProvider& provider(bool sampled) {
+  // As init_observability() sets it up: the tracer keeps the active_spans metric.
+  static auto* meters = new obs::MeterProvider();
   auto make = [](std::shared_ptr<const obs::Sampler> sampler) {
     return new obs::TracerProvider(obs::TracerProviderOptions{
         .sampler = std::move(sampler),
@@ -28,7 +30,8 @@ obs::TracerProvider& provider(bool sampled) {
         // cost to the application thread, and reports drops so a starved exporter is visible.
         .batch = {.schedule_delay = std::chrono::milliseconds(200),
                   .max_queue_size = 16384,
-                  .max_export_batch_size = 512}});
+                  .max_export_batch_size = 512},
+        .active_spans = meters->get_meter("bench").create_up_down_counter("active_spans").bind()});
   };
   static obs::TracerProvider* on = make(obs::always_on_sampler());
   static obs::TracerProvider* off = make(obs::always_off_sampler());
