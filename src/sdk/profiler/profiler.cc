@@ -223,7 +223,8 @@ std::string PerformanceProfiler::to_chrome_trace_json(double bottleneck_threshol
   w.begin_object().key("traceEvents").begin_array();
   for (const Measure& m : all) {
     // A negative measure (end mark before start mark) is drawn over the same interval.
-    const double dur_us = std::fabs(m.duration_ms) * 1000.0;
+    // Via whole nanoseconds, so that 123.946873 ms is written 123946.873, not 123946.87299999999.
+    const double dur_us = std::round(std::fabs(m.duration_ms) * 1e6) / 1000.0;
     double ts_us = static_cast<double>(m.start_time_unix_nano) / 1000.0;
     if (m.duration_ms < 0) ts_us -= dur_us;
     const bool bottleneck = m.duration_ms > bottleneck_threshold_ms;
