@@ -380,7 +380,9 @@ TEST(Profiler, ChromeTraceHasTheEventsDurationsThreadsAndBottlenecks) {
   clock.advance(100 * kMs);
   profiler.measure("exactly_100", "exact");
 
-  const auto j = nlohmann::json::parse(profiler.to_chrome_trace_json(100));
+  const std::string text = profiler.to_chrome_trace_json(100);
+  EXPECT_NE(text.find("\"dur\":234000.5,"), std::string::npos) << text;  // exact µs, no noise
+  const auto j = nlohmann::json::parse(text);
   const auto& events = j.at("traceEvents");
   ASSERT_EQ(events.size(), 3u);
   for (const auto& e : events) {
