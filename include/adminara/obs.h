@@ -7,6 +7,7 @@
 #include "adminara/obs/metric_data.h"    // IWYU pragma: export
 #include "adminara/obs/metrics.h"        // IWYU pragma: export
 #include "adminara/obs/observability.h"  // IWYU pragma: export
+#include "adminara/obs/profiler.h"       // IWYU pragma: export
 #include "adminara/obs/propagation.h"    // IWYU pragma: export
 #include "adminara/obs/resource.h"       // IWYU pragma: export
 #include "adminara/obs/sampler.h"        // IWYU pragma: export

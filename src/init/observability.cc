@@ -12,6 +12,7 @@
 #include "export/prometheus/text_format.h"
 #include "init/self_metrics.h"
 #include "sdk/config/metrics_config.h"
+#include "sdk/config/profiler_config.h"
 #include "sdk/config/tracing_config.h"
 
 namespace adminara::obs {
@@ -20,6 +21,7 @@ namespace {
 class ObservabilityImpl final : public Observability {
  public:
   ObservabilityImpl(config::TracingConfig cfg, const config::MetricsConfig& mcfg,
+                    const config::ProfilerConfig& pcfg,
                     std::vector<std::shared_ptr<SpanExporter>> exporters,
                     std::vector<std::string> exporter_names, InMemorySpanExporter* memory,
                     std::vector<std::string> warnings, std::string service_name)
@@ -32,6 +34,7 @@ class ObservabilityImpl final : public Observability {
         meter_(meters_.get_meter(cfg.resource.get_string("service.name"),
                                  cfg.resource.get_string("service.version"))),
         metrics_(create_metrics(meter_)),
+        profiler_(ProfilerOptions{.enabled = pcfg.enabled, .meter = meter_}),
         provider_(TracerProviderOptions{
             .resource = std::move(cfg.resource),
             .sampler = std::move(cfg.sampler),
@@ -71,6 +74,7 @@ class ObservabilityImpl final : public Observability {
   MeterProvider& meter_provider() override { return meters_; }
   Meter meter() override { return meter_; }
   const AdminAraMetrics& metrics() const override { return metrics_; }
+  PerformanceProfiler& profiler() override { return profiler_; }
   int prometheus_port() const override { return server_ ? server_->port() : 0; }
   std::string render_metrics(bool openmetrics) override {
     std::string out;
@@ -106,6 +110,7 @@ class ObservabilityImpl final : public Observability {
   MeterProvider meters_;
   Meter meter_;
   AdminAraMetrics metrics_;
+  PerformanceProfiler profiler_;
   TracerProvider provider_;
   Tracer tracer_;
   std::string deployment_;
@@ -133,6 +138,7 @@ ObservabilityImpl* build(const Options& options) {
   config::EnvReader env(options.getenv);
   config::TracingConfig cfg = config::load_tracing_config(options, env);
   const config::MetricsConfig mcfg = config::load_metrics_config(options, env);
+  const config::ProfilerConfig pcfg = config::load_profiler_config(options, env);
   std::vector<std::string> warnings = env.warnings();
   if (options.strict_config && !warnings.empty()) {
     std::string msg = "invalid observability configuration:";
@@ -160,8 +166,8 @@ ObservabilityImpl* build(const Options& options) {
   for (const auto& e : options.span_exporters) {
     if (e) exporters.push_back(e);
   }
-  return new ObservabilityImpl(std::move(cfg), mcfg, std::move(exporters), std::move(names), memory,
-                               std::move(warnings), options.service_name);
+  return new ObservabilityImpl(std::move(cfg), mcfg, pcfg, std::move(exporters), std::move(names),
+                               memory, std::move(warnings), options.service_name);
 }
 
 }  // namespace
@@ -197,6 +203,13 @@ Meter get_meter() {
 Meter get_meter(std::string_view name, std::string_view version) {
   ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
   return cur != nullptr ? cur->meter_provider().get_meter(name, version) : Meter();
+}
+
+PerformanceProfiler& get_profiler() {
+  ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
+  if (cur != nullptr) return cur->profiler();
+  static PerformanceProfiler disabled(ProfilerOptions{.enabled = false});
+  return disabled;
 }
 
 Observability* observability() {

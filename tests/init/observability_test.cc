@@ -337,5 +337,86 @@ TEST_F(ObservabilityTest, BadMetricsVariablesWarnAndUseDefaults) {
   EXPECT_GT(obs.prometheus_port(), 0);
 }
 
+// The profiler (issue 4): the global one is built by init, records into get_meter() and adds
+// events to the active span; ENABLE_PROFILING, Options::enable_profiling and OTEL_SDK_DISABLED
+// turn it off.
+TEST_F(ObservabilityTest, GetProfilerIsDisabledBeforeInitAndAfterShutdown) {
+  EXPECT_FALSE(get_profiler().enabled());
+  get_profiler().mark("a");
+  EXPECT_EQ(get_profiler().measure("m", "unknown"), 0.0);  // no-op, no error
+  EXPECT_TRUE(get_profiler().measures().empty());
+
+  init_observability(options_with_env({{"OTEL_TRACES_EXPORTER", "none"}}));
+  EXPECT_TRUE(get_profiler().enabled());
+  shutdown();
+  EXPECT_FALSE(get_profiler().enabled());
+}
+
+TEST_F(ObservabilityTest, GlobalProfilerRecordsMetricAndSpanEvent) {
+  Observability& obs = init_observability(options_with_env({{"OTEL_TRACES_EXPORTER", "memory"}}));
+  PerformanceProfiler& profiler = get_profiler();
+  EXPECT_EQ(&profiler, &obs.profiler());
+  ASSERT_TRUE(profiler.enabled());
+  {
+    auto span = start_span("request");
+    auto active = span.activate();
+    profiler.mark("webrtc_start");
+    profiler.mark("webrtc_connected");
+    profiler.measure("webrtc_connection", "webrtc_start", "webrtc_connected");
+  }
+  ASSERT_EQ(profiler.measures().size(), 1u);
+  const std::string text = obs.render_metrics();
+  EXPECT_TRUE(std::regex_search(
+      text,
+      std::regex("\nprofiler_measure_duration_count\\{measure=\"webrtc_connection\"[^}]*\\} 1\n")))
+      << text;
+  ASSERT_TRUE(force_flush());
+  const auto spans = obs.memory_exporter()->spans();
+  ASSERT_EQ(spans.size(), 1u);
+  ASSERT_EQ(spans[0].events.size(), 1u);
+  EXPECT_EQ(spans[0].events[0].name, "profiler.measure");
+}
+
+TEST_F(ObservabilityTest, ProfilingCanBeTurnedOff) {
+  init_observability(
+      options_with_env({{"OTEL_TRACES_EXPORTER", "none"}, {"ENABLE_PROFILING", "false"}}));
+  EXPECT_FALSE(get_profiler().enabled());
+  get_profiler().mark("a");
+  EXPECT_TRUE(get_profiler().measures().empty());
+  shutdown();
+
+  init_observability(
+      options_with_env({{"OTEL_TRACES_EXPORTER", "none"}, {"OTEL_SDK_DISABLED", "true"}}));
+  EXPECT_FALSE(get_profiler().enabled());
+  shutdown();
+
+  Options code = options_with_env({{"OTEL_TRACES_EXPORTER", "none"}, {"ENABLE_PROFILING", "true"}});
+  code.enable_profiling = false;  // code wins over ENABLE_PROFILING
+  init_observability(code);
+  EXPECT_FALSE(get_profiler().enabled());
+  shutdown();
+
+  // OTEL_SDK_DISABLED wins over code, as for tracing and metrics.
+  Options sdk_off =
+      options_with_env({{"OTEL_TRACES_EXPORTER", "none"}, {"OTEL_SDK_DISABLED", "true"}});
+  sdk_off.enable_profiling = true;
+  init_observability(sdk_off);
+  EXPECT_FALSE(get_profiler().enabled());
+}
+
+TEST_F(ObservabilityTest, BadEnableProfilingWarnsAndKeepsItOn) {
+  Observability& obs = init_observability(options_with_env(
+      {{"OTEL_TRACES_EXPORTER", "none"}, {"ENABLE_PROFILING", "yes"}, {"OTEL_SDK_DISABLED", "1"}}));
+  EXPECT_TRUE(get_profiler().enabled());
+  int profiling = 0;
+  int sdk_disabled = 0;
+  for (const auto& w : obs.config_warnings()) {
+    if (w.find("ENABLE_PROFILING=\"yes\"") != std::string::npos) ++profiling;
+    if (w.find("OTEL_SDK_DISABLED=\"1\"") != std::string::npos) ++sdk_disabled;
+  }
+  EXPECT_EQ(profiling, 1);
+  EXPECT_EQ(sdk_disabled, 1);  // read by tracing, metrics and the profiler; reported once
+}
+
 }  // namespace
 }  // namespace adminara::obs

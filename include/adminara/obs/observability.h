@@ -23,6 +23,7 @@
 
 #include "adminara/obs/exporter.h"
 #include "adminara/obs/metrics.h"
+#include "adminara/obs/profiler.h"
 #include "adminara/obs/resource.h"
 #include "adminara/obs/sampler.h"
 #include "adminara/obs/tracer.h"
@@ -70,6 +71,9 @@ struct Options {
   std::optional<bool> prometheus_unit_suffixes;
   /// Distinct attribute sets per instrument. Unset: ADMINARA_METRICS_CARDINALITY_LIMIT, else 2000.
   std::optional<std::size_t> cardinality_limit;
+  /// Unset: ENABLE_PROFILING (default true) and OTEL_SDK_DISABLED (default false). False makes
+  /// get_profiler() a disabled profiler whose calls are no-ops.
+  std::optional<bool> enable_profiling;
   /// Where the console exporter writes; null: std::cout. Not owned; must outlive shutdown().
   std::ostream* console_output = nullptr;
   /// Turn every configuration warning into a ConfigError thrown by init_observability().
@@ -91,6 +95,8 @@ class Observability {
   virtual Meter meter() = 0;
   /// The AdminAra metrics on meter(); `active_spans` is maintained by the tracer.
   virtual const AdminAraMetrics& metrics() const = 0;
+  /// The global profiler (what get_profiler() returns); records into meter().
+  virtual PerformanceProfiler& profiler() = 0;
   /// The port the Prometheus endpoint listens on, or 0 when it is not running.
   virtual int prometheus_port() const = 0;
   /// What a scrape of /metrics returns now (text format 0.0.4, or OpenMetrics 1.0).

@@ -138,6 +138,8 @@ std::optional<std::string> EnvReader::raw(std::string_view name) const {
 }
 
 void EnvReader::warn(std::string message) {
+  // Tracing, metrics and the profiler each read OTEL_SDK_DISABLED: one bad value, one warning.
+  if (std::find(warnings_.begin(), warnings_.end(), message) != warnings_.end()) return;
   warnings_.push_back(std::move(message));
 }
 
