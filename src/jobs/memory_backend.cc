@@ -33,11 +33,13 @@ class MemoryQueue final : public QueueBackend {
 
   AddResult add(Job job) override {
     AddResult r;
+    bool wake;
     {
       std::lock_guard lock(mu_);
       r = add_locked(std::move(job));
+      wake = r.added && waiters_ > 0;
     }
-    if (r.added) cv_.notify_one();
+    if (wake) cv_.notify_one();
     return r;
   }
 
@@ -189,8 +191,10 @@ class MemoryQueue final : public QueueBackend {
       wait =
           std::clamp(std::chrono::milliseconds(until_due), std::chrono::milliseconds(1), max_wait);
     }
+    ++waiters_;
     cv_.wait_for(lock, stop, wait,
                  [&] { return wake_gen_ != gen || fetchable_locked(clock_->now_ms()); });
+    --waiters_;
   }
 
   /// Wakes every waiter (clock jumps).
@@ -452,6 +456,7 @@ class MemoryQueue final : public QueueBackend {
   std::uint64_t next_id_ = 1;
   std::uint64_t seq_ = 0;
   std::uint64_t wake_gen_ = 0;
+  int waiters_ = 0;  // threads in wait_for_work (adds only signal when someone waits)
   TimeMs last_stall_check_ = 0;
   bool has_checked_ = false;
   bool paused_ = false;
