@@ -39,10 +39,30 @@ std::string accepted_form(const FieldSpec& f) {
   return s;
 }
 
+// `s` in double quotes for an error message: control and non-ASCII bytes as \xNN, at most 100
+// bytes of it.
+std::string error_quote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < 100; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > 100) out += "...";
+  out += '"';
+  return out;
+}
+
 [[noreturn]] void fail(std::string_view expr, const FieldSpec& f, std::string_view text,
                        std::string_view why) {
-  throw ScheduleError("cron expression \"" + std::string(expr) + "\": " + f.name + " field \"" +
-                      std::string(text) + "\": " + std::string(why) +
+  throw ScheduleError("cron expression " + error_quote(expr) + ": " + f.name + " field " +
+                      error_quote(text) + ": " + std::string(why) +
                       "; accepted: " + accepted_form(f));
 }
 
@@ -89,7 +109,7 @@ bool parse_field(std::string_view expr, std::string_view field, const FieldSpec&
       int v = 0;
       auto [p, ec] = std::from_chars(st.data(), st.data() + st.size(), v);
       if (st.empty() || ec != std::errc() || p != st.data() + st.size() || v < 1 || v > f.max) {
-        fail(expr, f, field, "step \"" + std::string(st) + "\" must be 1-" + std::to_string(f.max));
+        fail(expr, f, field, "step " + error_quote(st) + " must be 1-" + std::to_string(f.max));
       }
       step = v;
       has_step = true;
@@ -104,12 +124,12 @@ bool parse_field(std::string_view expr, std::string_view field, const FieldSpec&
       const std::size_t dash = range.find('-', 1);
       const std::string_view a = range.substr(0, dash);
       auto va = parse_value(a, f);
-      if (!va) fail(expr, f, field, "\"" + std::string(a) + "\" is not a value");
+      if (!va) fail(expr, f, field, error_quote(a) + " is not a value");
       lo = *va;
       if (dash != std::string_view::npos) {
         const std::string_view b = range.substr(dash + 1);
         auto vb = parse_value(b, f);
-        if (!vb) fail(expr, f, field, "\"" + std::string(b) + "\" is not a value");
+        if (!vb) fail(expr, f, field, error_quote(b) + " is not a value");
         hi = *vb;
       } else {
         hi = has_step ? f.max : lo;  // `a/n` runs from a to the end of the range
@@ -174,8 +194,8 @@ CronExpression CronExpression::parse(std::string_view expression) {
     if (lower == "@weekly") return parse("0 0 * * 0");
     if (lower == "@daily" || lower == "@midnight") return parse("0 0 * * *");
     if (lower == "@hourly") return parse("0 * * * *");
-    throw ScheduleError("cron expression \"" + std::string(expression) +
-                        "\": unknown macro; accepted: @yearly, @annually, @monthly, @weekly, "
+    throw ScheduleError("cron expression " + error_quote(expression) +
+                        ": unknown macro; accepted: @yearly, @annually, @monthly, @weekly, "
                         "@daily, @midnight, @hourly");
   }
   std::vector<std::string_view> fields;
@@ -187,7 +207,7 @@ CronExpression CronExpression::parse(std::string_view expression) {
     if (i > start) fields.push_back(e.substr(start, i - start));
   }
   if (fields.size() != 5 && fields.size() != 6) {
-    throw ScheduleError("cron expression \"" + std::string(expression) + "\": has " +
+    throw ScheduleError("cron expression " + error_quote(expression) + ": has " +
                         std::to_string(fields.size()) +
                         " fields; accepted: 5 fields (minute hour day-of-month month "
                         "day-of-week) or 6 (second minute hour day-of-month month day-of-week), "
@@ -249,13 +269,17 @@ std::optional<std::int64_t> CronExpression::next_after(std::int64_t after_ms) co
       h = 0;
       ++d;
     }
-    if (d > days_in_month(y, mo)) {
-      d = 1;
-      ++mo;
-    }
+    // The month first: a skipped month leaves mo at 13 with d = 1.
     if (mo > 12) {
       mo = 1;
       ++y;
+    }
+    if (d > days_in_month(y, mo)) {
+      d = 1;
+      if (++mo > 12) {
+        mo = 1;
+        ++y;
+      }
     }
     if (y > last_year) return std::nullopt;
     if (!months_.test(static_cast<std::size_t>(mo))) {
