@@ -4,13 +4,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "adminara/obs/jobs.h"
 #include "adminara/obs/propagation.h"
 #include "common/utf8.h"
 #include "export/prometheus/accept.h"
 #include "export/prometheus/server.h"
+#include "jobs/cron.h"
 
 namespace adminara::obs::fuzzing {
 namespace {
@@ -194,6 +197,38 @@ int check_accept(const std::uint8_t* data, std::size_t size) {
   require(prometheus::negotiate(last) == f, "accept: */*;q=0 changed the result");
   // The Accept-Encoding parser shares the shape; it must simply terminate.
   (void)prometheus::accepts_gzip(text);
+  return 0;
+}
+
+int check_cron(const std::uint8_t* data, std::size_t size) {
+  using jobs::detail::CronExpression;
+  const std::string text(as_text(data, size));
+  std::optional<CronExpression> expr;
+  try {
+    expr = CronExpression::parse(text);
+  } catch (const jobs::ScheduleError& e) {
+    require(std::strstr(e.what(), "accepted") != nullptr, "cron: error without the accepted form");
+    return 0;  // rejected with the project's error type: fine
+  }
+  // From a few starting points (epoch, a leap day, a month end, a recent time): each next run is
+  // a whole second strictly after the start, and it is a fixed point (searching from just before
+  // it finds it again); the following run is strictly later.
+  constexpr std::int64_t kStarts[] = {0, 951782400000 /* 2000-02-29 */,
+                                      1774915199999 /* 2026-03-30T23:59:59.999 */,
+                                      1767225600000 /* 2026-01-01 */};
+  for (std::int64_t start : kStarts) {
+    const std::optional<std::int64_t> next = expr->next_after(start);
+    if (!next) {
+      // Never matches: must not match from anywhere else either.
+      require(!expr->next_after(start + 86400000).has_value(), "cron: no run, then a run");
+      continue;
+    }
+    require(*next > start, "cron: next run not after the start");
+    require(*next % 1000 == 0, "cron: next run not on a whole second");
+    require(expr->next_after(*next - 1) == next, "cron: next run is not a fixed point");
+    const std::optional<std::int64_t> after = expr->next_after(*next);
+    require(!after || *after > *next, "cron: following run not later");
+  }
   return 0;
 }
 

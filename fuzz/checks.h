@@ -23,5 +23,8 @@ int check_baggage(const std::uint8_t* data, std::size_t size);
 /// Prometheus Accept negotiation: any bytes give one of the two formats, the same one twice,
 /// and a leading `application/openmetrics-text;version=1.0.0` (q=1) always wins.
 int check_accept(const std::uint8_t* data, std::size_t size);
+/// Cron expressions of job schedules: rejected only with ScheduleError naming the accepted form;
+/// when accepted, next runs are whole seconds, strictly later, and fixed points of the search.
+int check_cron(const std::uint8_t* data, std::size_t size);
 
 }  // namespace adminara::obs::fuzzing

@@ -49,6 +49,9 @@ TEST(FuzzCorpusReplay, Baggage) {
 TEST(FuzzCorpusReplay, Accept) {
   replay("accept", check_accept);
 }
+TEST(FuzzCorpusReplay, Cron) {
+  replay("cron", check_cron);
+}
 
 // The checks must also hold for inputs no corpus happens to contain.
 TEST(FuzzCorpusReplay, EmptyInput) {
@@ -56,6 +59,7 @@ TEST(FuzzCorpusReplay, EmptyInput) {
   EXPECT_EQ(check_tracestate(nullptr, 0), 0);
   EXPECT_EQ(check_baggage(nullptr, 0), 0);
   EXPECT_EQ(check_accept(nullptr, 0), 0);
+  EXPECT_EQ(check_cron(nullptr, 0), 0);
 }
 
 }  // namespace

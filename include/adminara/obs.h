@@ -4,6 +4,8 @@
 #include "adminara/obs/attributes.h"     // IWYU pragma: export
 #include "adminara/obs/context.h"        // IWYU pragma: export
 #include "adminara/obs/exporter.h"       // IWYU pragma: export
+#include "adminara/obs/jobs.h"           // IWYU pragma: export
+#include "adminara/obs/jobs_backend.h"   // IWYU pragma: export
 #include "adminara/obs/metric_data.h"    // IWYU pragma: export
 #include "adminara/obs/metrics.h"        // IWYU pragma: export
 #include "adminara/obs/observability.h"  // IWYU pragma: export

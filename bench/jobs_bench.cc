@@ -1,0 +1,128 @@
+// Jobs on the in-memory backend with tracing and metrics on (the global SDK, spans sampled and
+// handed to a discarding exporter, metrics recorded): add + process throughput of no-op jobs at
+// concurrency 1, 2 and 8, and the latency from add to the processor's start.
+//
+//   build/bin/jobs_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "adminara/obs/jobs.h"
+#include "adminara/obs/observability.h"
+
+namespace {
+
+namespace obs = adminara::obs;
+namespace jobs = adminara::obs::jobs;
+
+void init_sdk() {
+  static const bool done = [] {
+    obs::Options o;
+    o.service_name = "jobs-bench";
+    o.traces_exporter = "none";
+    o.metrics_exporter = "none";
+    o.enable_tracing = true;
+    o.enable_metrics = true;
+    obs::init_observability(o);
+    return true;
+  }();
+  (void)done;
+}
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One producer thread (the benchmark thread) adds kBatch jobs; the worker processes them as they
+// arrive. Time = first add to last completion.
+void BM_AddAndProcess(benchmark::State& state) {
+  init_sdk();
+  constexpr int kBatch = 20000;
+  jobs::Queue queue("bench", {.connection = {.backend = jobs::make_memory_backend()}});
+  std::atomic<std::int64_t> done{0};
+  jobs::Worker worker(queue,
+                      [&done](jobs::Job&) -> jobs::Json {
+                        done.fetch_add(1, std::memory_order_relaxed);
+                        return nullptr;
+                      },
+                      {.concurrency = static_cast<int>(state.range(0))});
+  const jobs::JobOptions options{.remove_on_complete = jobs::Retention::remove()};
+  std::int64_t target = 0;
+  for (auto _ : state) {
+    target += kBatch;
+    for (int i = 0; i < kBatch; ++i) queue.add("noop", jobs::Json::object(), options);
+    while (done.load(std::memory_order_relaxed) < target) std::this_thread::yield();
+  }
+  worker.close();
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  if (!obs::observability()->tracer_provider().enabled()) state.SkipWithError("tracing is off");
+}
+BENCHMARK(BM_AddAndProcess)->Arg(1)->Arg(2)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Bulk add (one call, 1,000 jobs) then process, concurrency 8.
+void BM_AddBulkAndProcess(benchmark::State& state) {
+  init_sdk();
+  constexpr int kBatch = 20000;
+  jobs::Queue queue("bench-bulk", {.connection = {.backend = jobs::make_memory_backend()}});
+  std::atomic<std::int64_t> done{0};
+  jobs::Worker worker(queue,
+                      [&done](jobs::Job&) -> jobs::Json {
+                        done.fetch_add(1, std::memory_order_relaxed);
+                        return nullptr;
+                      },
+                      {.concurrency = 8});
+  std::vector<jobs::Queue::BulkJob> bulk(
+      1000, {"noop", jobs::Json::object(), {.remove_on_complete = jobs::Retention::remove()}});
+  std::int64_t target = 0;
+  for (auto _ : state) {
+    target += kBatch;
+    for (int i = 0; i < kBatch / 1000; ++i) queue.add_bulk(bulk);
+    while (done.load(std::memory_order_relaxed) < target) std::this_thread::yield();
+  }
+  worker.close();
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_AddBulkAndProcess)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Latency from add to the processor's first line, one job at a time into an idle worker (the
+// worker is waiting, so this includes the wake-up), concurrency 8. Reports p50 / p99 in us.
+void BM_AddToStartLatency(benchmark::State& state) {
+  init_sdk();
+  jobs::Queue queue("bench-latency", {.connection = {.backend = jobs::make_memory_backend()}});
+  std::atomic<std::int64_t> started_at{0};
+  jobs::Worker worker(queue,
+                      [&](jobs::Job&) -> jobs::Json {
+                        started_at.store(steady_ns(), std::memory_order_release);
+                        return nullptr;
+                      },
+                      {.concurrency = 8});
+  const jobs::JobOptions options{.remove_on_complete = jobs::Retention::remove()};
+  std::vector<double> latencies;
+  for (auto _ : state) {
+    started_at.store(0, std::memory_order_relaxed);
+    const std::int64_t t0 = steady_ns();
+    queue.add("noop", jobs::Json::object(), options);
+    std::int64_t t1;
+    while ((t1 = started_at.load(std::memory_order_acquire)) == 0) std::this_thread::yield();
+    latencies.push_back(static_cast<double>(t1 - t0) / 1000.0);
+    // Let the worker go idle again.
+    while (queue.counts().active != 0) std::this_thread::yield();
+  }
+  worker.close();
+  std::sort(latencies.begin(), latencies.end());
+  if (!latencies.empty()) {
+    state.counters["p50_us"] = latencies[latencies.size() / 2];
+    state.counters["p99_us"] = latencies[latencies.size() * 99 / 100];
+  }
+}
+BENCHMARK(BM_AddToStartLatency)->Iterations(5000)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,47 @@
+// Shared by queue.cc, worker.cc and scheduler.cc: spans through the connection's tracer, the job
+// metrics, and the run-time arithmetic of schedules.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "adminara/obs/jobs.h"
+#include "adminara/obs/observability.h"
+
+namespace adminara::obs::jobs::detail {
+
+inline constexpr std::string_view kMessagingSystem = "adminara.jobs";
+
+inline Span start_job_span(const Connection& c, std::string_view name, Attributes attributes,
+                           const SpanOptions& options) {
+  if (c.tracer) return c.tracer->start_span(name, attributes, options);
+  return obs::start_span(name, attributes, options);
+}
+
+inline Meter meter_of(const Connection& c) {
+  return c.meter ? *c.meter : get_meter();
+}
+
+/// Fields unset in `over` are taken from `base`.
+inline Connection merge(const Connection& over, const Connection& base) {
+  Connection c = base;
+  if (over.backend) c.backend = over.backend;
+  if (over.tracer) c.tracer = over.tracer;
+  if (over.meter) c.meter = over.meter;
+  return c;
+}
+
+inline std::shared_ptr<Backend> backend_of(const Connection& c) {
+  return c.backend ? c.backend : default_backend();
+}
+
+/// The run after the one at `run_millis`, processed at `now`: the next slot of the schedule
+/// strictly after both (missed runs are skipped, as in BullMQ). nullopt: no further run.
+std::optional<TimeMs> next_run_after(const ScheduleRecord& s, TimeMs run_millis, TimeMs now);
+/// The first run of a schedule created at `now`.
+std::optional<TimeMs> first_run_at(const ScheduleRecord& s, TimeMs now);
+/// The job of one run (its id is set by the backend from the millis).
+Job make_run(const ScheduleRecord& s, TimeMs millis, TimeMs now);
+
+}  // namespace adminara::obs::jobs::detail

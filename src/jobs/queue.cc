@@ -1,0 +1,144 @@
+#include <utility>
+
+#include "adminara/obs/jobs.h"
+#include "adminara/obs/propagation.h"
+#include "jobs/internal.h"
+
+namespace adminara::obs::jobs {
+
+struct Queue::State {
+  std::string name;
+  Connection connection;
+  std::shared_ptr<QueueBackend> backend;
+  std::shared_ptr<const Clock> clock;
+  ObservableInstrument depth_gauge;
+};
+
+namespace {
+
+void validate(const JobOptions& o) {
+  const std::string& id = o.job_id;
+  if (id == "0" || id.starts_with("0:") || id.starts_with("repeat:")) {
+    throw JobError("job_id \"" + id +
+                   "\": accepted: any string except \"0\" and ids starting with \"0:\" or "
+                   "\"repeat:\" (reserved for schedules)");
+  }
+  if (o.priority > JobOptions::kMaxPriority) {
+    throw JobError("priority " + std::to_string(o.priority) + ": accepted: 0 (none) or 1-" +
+                   std::to_string(JobOptions::kMaxPriority));
+  }
+  if (o.delay.count() < 0 || o.timeout.count() < 0 || o.backoff.delay.count() < 0) {
+    throw JobError("delay, timeout and backoff.delay must be >= 0 ms");
+  }
+}
+
+}  // namespace
+
+Queue::Queue(std::string name, QueueOptions options) : s_(std::make_unique<State>()) {
+  if (name.empty() || name.find(':') != std::string::npos) {
+    throw JobError("queue name \"" + name + "\": accepted: a non-empty name without ':'");
+  }
+  s_->name = std::move(name);
+  s_->connection = std::move(options.connection);
+  std::shared_ptr<Backend> backend = detail::backend_of(s_->connection);
+  s_->backend = backend->queue(s_->name);
+  s_->clock = backend->clock();
+  if (options.queue_depth_metrics) {
+    std::shared_ptr<QueueBackend> q = s_->backend;
+    s_->depth_gauge =
+        detail::meter_of(s_->connection)
+            .create_observable_gauge(
+                "job_queue_depth",
+                [q](ObservableResult& r) {
+                  const JobCounts c = q->counts();
+                  const std::string& n = q->name();
+                  r.observe(static_cast<double>(c.waiting), {{"queue", n}, {"state", "waiting"}});
+                  r.observe(static_cast<double>(c.prioritized),
+                            {{"queue", n}, {"state", "prioritized"}});
+                  r.observe(static_cast<double>(c.delayed), {{"queue", n}, {"state", "delayed"}});
+                  r.observe(static_cast<double>(c.active), {{"queue", n}, {"state", "active"}});
+                  r.observe(static_cast<double>(c.completed),
+                            {{"queue", n}, {"state", "completed"}});
+                  r.observe(static_cast<double>(c.failed), {{"queue", n}, {"state", "failed"}});
+                },
+                {.description = "Jobs in a queue per state", .unit = "{job}"});
+  }
+}
+
+Queue::~Queue() = default;
+Queue::Queue(Queue&&) noexcept = default;
+Queue& Queue::operator=(Queue&&) noexcept = default;
+
+const std::string& Queue::name() const {
+  return s_->name;
+}
+
+std::string Queue::add(std::string_view name, Json data, const JobOptions& options) {
+  std::vector<BulkJob> one;
+  one.push_back(BulkJob{std::string(name), std::move(data), options});
+  return std::move(add_bulk(std::move(one)).front());
+}
+
+std::vector<std::string> Queue::add_bulk(std::vector<BulkJob> jobs) {
+  for (const BulkJob& b : jobs) validate(b.options);
+  std::vector<std::string> ids;
+  ids.reserve(jobs.size());
+  const TimeMs now = s_->clock->now_ms();
+  std::string span_name;
+  for (BulkJob& b : jobs) {
+    span_name.assign("add ").append(s_->name).append(".").append(b.name);
+    Span span = detail::start_job_span(s_->connection, span_name,
+                                       {{"messaging.system", detail::kMessagingSystem},
+                                        {"messaging.operation.type", "send"},
+                                        {"messaging.destination.name", s_->name},
+                                        {"job.name", b.name}},
+                                       {.kind = SpanKind::kProducer});
+    Job job;
+    job.name = std::move(b.name);
+    job.data = std::move(b.data);
+    job.options = std::move(b.options);
+    job.timestamp = now;
+    if (span.context().is_valid()) {
+      inject(Context::current().with_span_context(span.context()), job.trace_context);
+    }
+    AddResult r = s_->backend->add(std::move(job));
+    span.set_attribute("messaging.message.id", r.id);
+    if (!r.added) span.set_attribute("job.deduplicated", true);
+    ids.push_back(std::move(r.id));
+  }
+  return ids;
+}
+
+JobCounts Queue::counts() const {
+  return s_->backend->counts();
+}
+
+std::optional<Job> Queue::get_job(std::string_view id) const {
+  return s_->backend->get_job(id);
+}
+
+void Queue::pause() {
+  s_->backend->pause();
+}
+
+void Queue::resume() {
+  s_->backend->resume();
+}
+
+bool Queue::is_paused() const {
+  return s_->backend->paused();
+}
+
+std::size_t Queue::drain(bool include_delayed) {
+  return s_->backend->drain(include_delayed);
+}
+
+const std::shared_ptr<QueueBackend>& Queue::backend() const {
+  return s_->backend;
+}
+
+const Connection& Queue::connection() const {
+  return s_->connection;
+}
+
+}  // namespace adminara::obs::jobs
