@@ -5,9 +5,12 @@
 //   build/bin/jobs_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -39,6 +42,43 @@ std::int64_t steady_ns() {
       .count();
 }
 
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Process-wide CPU time and context switches, reported per job, to see where the time goes: the
+// producer (the benchmark thread while it adds; its wait for the last completion is left out)
+// versus the worker threads and the span processor, and how often threads sleep and wake.
+struct Usage {
+  double cpu_ns = 0;
+  double voluntary_switches = 0;
+  double involuntary_switches = 0;
+
+  static Usage now() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto ns = [](const timeval& tv) {
+      return static_cast<double>(tv.tv_sec) * 1e9 + static_cast<double>(tv.tv_usec) * 1e3;
+    };
+    return {ns(ru.ru_utime) + ns(ru.ru_stime), static_cast<double>(ru.ru_nvcsw),
+            static_cast<double>(ru.ru_nivcsw)};
+  }
+
+  // Adds per-job counters for what happened since `before` (producer_ns: the adds' CPU time).
+  static void report(benchmark::State& state, const Usage& before, double producer_ns,
+                     double jobs) {
+    const Usage after = now();
+    if (jobs <= 0) return;
+    const double cpu = after.cpu_ns - before.cpu_ns;
+    state.counters["cpu_ns/job"] = cpu / jobs;
+    state.counters["add_ns/job"] = producer_ns / jobs;
+    state.counters["vcsw/job"] = (after.voluntary_switches - before.voluntary_switches) / jobs;
+    state.counters["ivcsw/job"] = (after.involuntary_switches - before.involuntary_switches) / jobs;
+  }
+};
+
 // One producer thread (the benchmark thread) adds kBatch jobs; the worker processes them as they
 // arrive. Time = first add to last completion.
 void BM_AddAndProcess(benchmark::State& state) {
@@ -54,11 +94,16 @@ void BM_AddAndProcess(benchmark::State& state) {
                       {.concurrency = static_cast<int>(state.range(0))});
   const jobs::JobOptions options{.remove_on_complete = jobs::Retention::remove()};
   std::int64_t target = 0;
+  const Usage before = Usage::now();
+  double producer_ns = 0;
   for (auto _ : state) {
     target += kBatch;
+    const std::int64_t cpu0 = thread_cpu_ns();
     for (int i = 0; i < kBatch; ++i) queue.add("noop", jobs::Json::object(), options);
+    producer_ns += static_cast<double>(thread_cpu_ns() - cpu0);
     while (done.load(std::memory_order_relaxed) < target) std::this_thread::yield();
   }
+  Usage::report(state, before, producer_ns, static_cast<double>(target));
   worker.close();
   state.SetItemsProcessed(state.iterations() * kBatch);
   if (!obs::observability()->tracer_provider().enabled()) state.SkipWithError("tracing is off");
@@ -80,11 +125,16 @@ void BM_AddBulkAndProcess(benchmark::State& state) {
   std::vector<jobs::Queue::BulkJob> bulk(
       1000, {"noop", jobs::Json::object(), {.remove_on_complete = jobs::Retention::remove()}});
   std::int64_t target = 0;
+  const Usage before = Usage::now();
+  double producer_ns = 0;
   for (auto _ : state) {
     target += kBatch;
+    const std::int64_t cpu0 = thread_cpu_ns();
     for (int i = 0; i < kBatch / 1000; ++i) queue.add_bulk(bulk);
+    producer_ns += static_cast<double>(thread_cpu_ns() - cpu0);
     while (done.load(std::memory_order_relaxed) < target) std::this_thread::yield();
   }
+  Usage::report(state, before, producer_ns, static_cast<double>(target));
   worker.close();
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
