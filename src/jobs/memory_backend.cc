@@ -1,20 +1,34 @@
-// The in-memory backend: one mutex per queue guards BullMQ's structures (a FIFO of waiting ids,
-// prioritized and delayed ordered maps, the active set with lock tokens, finished lists for
-// retention, the stalled set). Idle workers wait on the queue's condition variable, which adds,
-// resumes and clock jumps signal (BullMQ's marker).
+// The in-memory backend: one mutex per queue guards BullMQ's structures (a FIFO of waiting jobs,
+// prioritized and delayed ordered maps, the active jobs with lock tokens, finished lists for
+// retention, the stalled set as a flag on active jobs). The jobs live in one hash map by id; the
+// other structures point at its entries (whose addresses are stable), so taking and finishing a
+// job costs one lookup by id and no allocation.
+//
+// Idle workers (BullMQ's marker, as a chain wake-up rather than a thundering herd): the first idle
+// thread spins briefly, polling for a ready job without the lock, since on a busy queue the next
+// job usually arrives within microseconds; the others sleep on the condition variable. A new job
+// wakes one sleeper only when nobody is spinning and no woken sleeper is still on its way (a
+// "permit"), and each take wakes the next sleeper while ready jobs remain. So a producer adding
+// jobs that one worker thread keeps up with makes no futex calls, and a backlog still brings every
+// idle thread in, one after the other.
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <limits>
+#include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "adminara/obs/jobs_backend.h"
+#include "common/spin_mutex.h"
 
 namespace adminara::obs::jobs {
 namespace {
 
 constexpr std::string_view kStalledTooOften = "job stalled more than allowable limit";
+// How long the spinning idle thread polls before it sleeps: a few add intervals of a busy
+// producer, short enough that an idle queue costs next to nothing.
+constexpr std::chrono::microseconds kSpinFor{50};
 
 struct Entry {
   Job job;
@@ -22,6 +36,11 @@ struct Entry {
   TimeMs lock_expires = 0;
   std::uint64_t order_key = 0;             // prioritized: priority << 32 | seq
   std::pair<TimeMs, std::uint64_t> due{};  // delayed: (due, seq)
+  // Active jobs form a doubly linked list (the stalled check walks it).
+  Entry* active_prev = nullptr;
+  Entry* active_next = nullptr;
+  // In BullMQ's `stalled` set: active at the last stalled check, not renewed since.
+  bool stall_candidate = false;
 };
 
 class MemoryQueue final : public QueueBackend {
@@ -37,7 +56,7 @@ class MemoryQueue final : public QueueBackend {
     {
       std::lock_guard lock(mu_);
       r = add_locked(std::move(job));
-      wake = r.added && waiters_ > 0;
+      wake = r.added && wake_one_locked();
     }
     if (wake) cv_.notify_one();
     return r;
@@ -46,40 +65,26 @@ class MemoryQueue final : public QueueBackend {
   std::vector<AddResult> add_bulk(std::vector<Job> jobs) override {
     std::vector<AddResult> out;
     out.reserve(jobs.size());
+    bool wake;
     {
       std::lock_guard lock(mu_);
       for (Job& j : jobs) out.push_back(add_locked(std::move(j)));
+      wake = wake_one_locked();  // the takes wake the others
     }
-    cv_.notify_all();
+    if (wake) cv_.notify_one();
     return out;
   }
 
   std::optional<Job> move_to_active(std::string_view token,
                                     std::chrono::milliseconds lock_duration) override {
-    std::lock_guard lock(mu_);
-    const TimeMs now = clock_->now_ms();
-    promote_locked(now);
-    if (paused_) return std::nullopt;
-    std::string id;
-    if (!wait_.empty()) {
-      id = std::move(wait_.front());
-      wait_.pop_front();
-    } else if (!prioritized_.empty()) {
-      auto it = prioritized_.begin();
-      id = std::move(it->second);
-      prioritized_.erase(it);
-    } else {
-      return std::nullopt;
+    std::optional<Job> job;
+    bool wake;
+    {
+      std::lock_guard lock(mu_);
+      job = take_locked(token, lock_duration, wake);
     }
-    auto it = jobs_.find(id);
-    Entry& e = it->second;
-    e.job.state = JobState::kActive;
-    e.lock_token.assign(token);
-    e.lock_expires = now + lock_duration.count();
-    e.job.processed_on = now;
-    ++e.job.attempts_started;
-    active_.insert(it->first);
-    return e.job;
+    if (wake) cv_.notify_one();
+    return job;
   }
 
   bool extend_lock(std::string_view id, std::string_view token,
@@ -88,40 +93,60 @@ class MemoryQueue final : public QueueBackend {
     auto it = jobs_.find(std::string(id));
     if (it == jobs_.end() || it->second.lock_token != token) return false;
     it->second.lock_expires = clock_->now_ms() + lock_duration.count();
-    stalled_.erase(it->first);
+    it->second.stall_candidate = false;
     return true;
   }
 
   FinishStatus complete(std::string_view id, std::string_view token, Json return_value,
                         const Retention& keep) override {
     std::lock_guard lock(mu_);
-    Entry* e = nullptr;
-    const FinishStatus st = release_locked(id, token, e);
+    JobMap::iterator it;
+    const FinishStatus st = release_locked(id, token, it);
     if (st != FinishStatus::kOk) return st;
-    e->job.return_value = std::move(return_value);
-    finish_locked(*e, JobState::kCompleted, keep);
+    it->second.job.return_value = std::move(return_value);
+    finish_locked(it, JobState::kCompleted, keep);
     return FinishStatus::kOk;
+  }
+
+  CompleteResult complete_and_take(std::string_view id, std::string_view token, Json return_value,
+                                   const Retention& keep, std::string_view next_token,
+                                   std::chrono::milliseconds lock_duration) override {
+    CompleteResult r;
+    bool wake = false;
+    {
+      std::lock_guard lock(mu_);
+      JobMap::iterator it;
+      r.status = release_locked(id, token, it);
+      if (r.status != FinishStatus::kOk) return r;
+      it->second.job.return_value = std::move(return_value);
+      finish_locked(it, JobState::kCompleted, keep);
+      r.next = take_locked(next_token, lock_duration, wake);
+    }
+    if (wake) cv_.notify_one();
+    return r;
   }
 
   FinishStatus fail(std::string_view id, std::string_view token, std::string reason,
                     const Retention& keep) override {
     std::lock_guard lock(mu_);
-    Entry* e = nullptr;
-    const FinishStatus st = release_locked(id, token, e);
+    JobMap::iterator it;
+    const FinishStatus st = release_locked(id, token, it);
     if (st != FinishStatus::kOk) return st;
-    e->job.failed_reason = std::move(reason);
-    e->job.deferred_failure.clear();
-    finish_locked(*e, JobState::kFailed, keep);
+    it->second.job.failed_reason = std::move(reason);
+    it->second.job.deferred_failure.clear();
+    finish_locked(it, JobState::kFailed, keep);
     return FinishStatus::kOk;
   }
 
   FinishStatus retry(std::string_view id, std::string_view token, std::string reason,
                      std::chrono::milliseconds backoff) override {
+    bool wake;
     {
       std::lock_guard lock(mu_);
-      Entry* e = nullptr;
-      const FinishStatus st = release_locked(id, token, e);
+      JobMap::iterator it;
+      const FinishStatus st = release_locked(id, token, it);
       if (st != FinishStatus::kOk) return st;
+      Entry* e = &it->second;
       ++e->job.attempts_made;
       e->job.failed_reason = std::move(reason);
       const TimeMs now = clock_->now_ms();
@@ -131,8 +156,9 @@ class MemoryQueue final : public QueueBackend {
         e->job.ready_on = now;
         place_ready_locked(*e, /*front=*/false);
       }
+      wake = wake_one_locked();
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
     return FinishStatus::kOk;
   }
 
@@ -156,12 +182,12 @@ class MemoryQueue final : public QueueBackend {
       has_checked_ = true;
       last_stall_check_ = now;
       r.ran = true;
-      for (const std::string& id : stalled_) {
-        auto it = jobs_.find(id);
-        if (it == jobs_.end() || it->second.job.state != JobState::kActive) continue;
-        Entry& e = it->second;
-        if (e.lock_expires > now) continue;  // the lock still exists
-        active_.erase(it->first);
+      for (Entry* next = active_head_; next != nullptr;) {
+        Entry& e = *next;
+        next = e.active_next;
+        if (!e.stall_candidate || e.lock_expires > now) continue;  // renewed, or the lock exists
+        const std::string& id = e.job.id;
+        unlink_active_locked(e);
         e.lock_token.clear();
         ++e.job.stalled_count;
         if (e.job.stalled_count > max_stalled_count && e.job.scheduler_id.empty()) {
@@ -170,11 +196,11 @@ class MemoryQueue final : public QueueBackend {
         }
         e.job.ready_on = now;
         e.job.state = JobState::kWaiting;
-        wait_.push_front(it->first);  // BullMQ RPUSHes: next in line
+        wait_.push_front(&e);  // BullMQ RPUSHes: next in line
         r.recovered.push_back(id);
       }
-      stalled_.clear();
-      stalled_.insert(active_.begin(), active_.end());
+      sync_ready_locked();
+      for (Entry* e = active_head_; e != nullptr; e = e->active_next) e->stall_candidate = true;
     }
     if (!r.recovered.empty()) cv_.notify_all();
     return r;
@@ -182,19 +208,40 @@ class MemoryQueue final : public QueueBackend {
 
   void wait_for_work(std::chrono::milliseconds max_wait, std::stop_token stop) override {
     std::unique_lock lock(mu_);
+    if (fetchable_locked(clock_->now_ms())) return;
+    if (!spinning_ && !paused_) {
+      // While spinning_ is set, adds wake nobody: this thread sees their jobs, either in the
+      // poll or in the check under the lock below.
+      spinning_ = true;
+      lock.unlock();
+      const auto until = std::chrono::steady_clock::now() + kSpinFor;
+      for (int i = 1; ready_.load(std::memory_order_relaxed) == 0 && !stop.stop_requested(); ++i) {
+        common::cpu_relax();
+        if (i % 16 == 0) {
+          if (std::chrono::steady_clock::now() >= until) break;
+          std::this_thread::yield();  // the producer may need this core
+        }
+      }
+      lock.lock();
+      spinning_ = false;
+      if (fetchable_locked(clock_->now_ms())) return;
+    }
     const std::uint64_t gen = wake_gen_;
     const TimeMs now = clock_->now_ms();
-    if (fetchable_locked(now)) return;
     std::chrono::milliseconds wait = max_wait;
     if (!delayed_.empty()) {
       const TimeMs until_due = delayed_.begin()->first.first - now;
       wait =
           std::clamp(std::chrono::milliseconds(until_due), std::chrono::milliseconds(1), max_wait);
     }
-    ++waiters_;
-    cv_.wait_for(lock, stop, wait,
-                 [&] { return wake_gen_ != gen || fetchable_locked(clock_->now_ms()); });
-    --waiters_;
+    ++sleepers_;
+    cv_.wait_for(lock, stop, wait, [&] {
+      return permits_ > 0 || wake_gen_ != gen || fetchable_locked(clock_->now_ms());
+    });
+    --sleepers_;
+    // Whoever leaves first uses the permit: the woken thread it was meant for then sees none
+    // and goes on sleeping unless there is work.
+    if (permits_ > 0) --permits_;
   }
 
   /// Wakes every waiter (clock jumps).
@@ -208,8 +255,8 @@ class MemoryQueue final : public QueueBackend {
 
   JobCounts counts() override {
     std::lock_guard lock(mu_);
-    return JobCounts{wait_.size(),   prioritized_.size(), delayed_.size(),
-                     active_.size(), completed_.size(),   failed_.size()};
+    return JobCounts{wait_.size(),  prioritized_.size(), delayed_.size(),
+                     active_count_, completed_.size(),   failed_.size()};
   }
 
   std::optional<Job> get_job(std::string_view id) override {
@@ -241,13 +288,15 @@ class MemoryQueue final : public QueueBackend {
   std::size_t drain(bool include_delayed) override {
     std::lock_guard lock(mu_);
     std::size_t n = wait_.size() + prioritized_.size();
-    for (const std::string& id : wait_) jobs_.erase(id);
-    for (const auto& [k, id] : prioritized_) jobs_.erase(id);
+    // Erased by iterator: a key argument would point into the node being erased.
+    for (const Entry* e : wait_) jobs_.erase(jobs_.find(e->job.id));
+    for (const auto& [k, e] : prioritized_) jobs_.erase(jobs_.find(e->job.id));
     wait_.clear();
     prioritized_.clear();
+    sync_ready_locked();
     if (include_delayed) {
       n += delayed_.size();
-      for (const auto& [k, id] : delayed_) jobs_.erase(id);
+      for (const auto& [k, e] : delayed_) jobs_.erase(jobs_.find(e->job.id));
       delayed_.clear();
     }
     return n;
@@ -272,7 +321,7 @@ class MemoryQueue final : public QueueBackend {
       const std::string id = schedule.id;
       schedules_[id] = std::move(schedule);
       first_run.id = schedule_run_id(id, first_run_millis);
-      added = add_locked(std::move(first_run)).added;
+      added = add_locked(std::move(first_run)).added && wake_one_locked();
       result = first_run_millis;
     }
     if (added) cv_.notify_one();
@@ -315,13 +364,58 @@ class MemoryQueue final : public QueueBackend {
       it->second.next_run = next_millis;
       ++it->second.iterations;
       next_run.id = schedule_run_id(id, next_millis);
-      added = add_locked(std::move(next_run)).added;
+      added = add_locked(std::move(next_run)).added && wake_one_locked();
     }
     if (added) cv_.notify_one();
     return true;
   }
 
  private:
+  /// Decides whether a change (a job added, ready or due earlier than before) needs a sleeping
+  /// thread woken: only when nobody is spinning and no permit is out (that thread will look).
+  /// True: the caller must notify_one() (after unlocking).
+  bool wake_one_locked() {
+    if (sleepers_ == 0 || permits_ > 0 || spinning_) return false;
+    ++permits_;
+    return true;
+  }
+
+  /// The lock-free hint the spinning thread polls.
+  void sync_ready_locked() {
+    ready_.store(wait_.size() + prioritized_.size(), std::memory_order_relaxed);
+  }
+
+  /// move_to_active's work. `wake`: a sleeping thread should be woken for the jobs still ready.
+  std::optional<Job> take_locked(std::string_view token, std::chrono::milliseconds lock_duration,
+                                 bool& wake) {
+    wake = false;
+    const TimeMs now = clock_->now_ms();
+    promote_locked(now);
+    if (paused_) return std::nullopt;
+    Entry* taken;
+    if (!wait_.empty()) {
+      taken = wait_.front();
+      wait_.pop_front();
+    } else if (!prioritized_.empty()) {
+      auto it = prioritized_.begin();
+      taken = it->second;
+      prioritized_.erase(it);
+    } else {
+      return std::nullopt;
+    }
+    sync_ready_locked();
+    Entry& e = *taken;
+    e.job.state = JobState::kActive;
+    e.lock_token.assign(token);
+    e.lock_expires = now + lock_duration.count();
+    e.job.processed_on = now;
+    ++e.job.attempts_started;
+    link_active_locked(e);
+    // BullMQ re-adds the marker after a take, so that the next idle worker looks too.
+    wake = (!wait_.empty() || !prioritized_.empty()) && wake_one_locked();
+    return e.job;
+  }
+
   bool fetchable_locked(TimeMs now) const {
     if (paused_) return false;
     if (!wait_.empty() || !prioritized_.empty()) return true;
@@ -333,13 +427,13 @@ class MemoryQueue final : public QueueBackend {
     if (job.id.empty()) {
       job.id = job.options.job_id.empty() ? std::to_string(counter) : job.options.job_id;
     }
-    if (jobs_.contains(job.id)) return {job.id, false};
+    auto [it, inserted] = jobs_.try_emplace(job.id);
+    if (!inserted) return {job.id, false};
     job.queue = name_;
     const TimeMs now = clock_->now_ms();
     if (job.timestamp == 0) job.timestamp = now;
-    std::string key = job.id;
-    auto [it, inserted] = jobs_.emplace(std::move(key), Entry{std::move(job)});
     Entry& e = it->second;
+    e.job = std::move(job);
     if (e.job.options.delay.count() > 0) {
       place_delayed_locked(e, e.job.timestamp + e.job.options.delay.count());
     } else {
@@ -353,56 +447,75 @@ class MemoryQueue final : public QueueBackend {
     if (e.job.options.priority == 0) {
       e.job.state = JobState::kWaiting;
       if (front) {
-        wait_.push_front(e.job.id);
+        wait_.push_front(&e);
       } else {
-        wait_.push_back(e.job.id);
+        wait_.push_back(&e);
       }
     } else {
       e.job.state = JobState::kPrioritized;
       e.order_key =
           (static_cast<std::uint64_t>(e.job.options.priority) << 32) | (seq_++ & 0xffffffffULL);
-      prioritized_.emplace(e.order_key, e.job.id);
+      prioritized_.emplace(e.order_key, &e);
     }
+    sync_ready_locked();
   }
 
   void place_delayed_locked(Entry& e, TimeMs due) {
     e.job.state = JobState::kDelayed;
     e.job.ready_on = due;
     e.due = {due, seq_++};
-    delayed_.emplace(e.due, e.job.id);
+    delayed_.emplace(e.due, &e);
   }
 
   std::size_t promote_locked(TimeMs now) {
     std::size_t n = 0;
     while (!delayed_.empty() && delayed_.begin()->first.first <= now) {
       auto node = delayed_.extract(delayed_.begin());
-      place_ready_locked(jobs_.find(node.mapped())->second, /*front=*/false);
+      place_ready_locked(*node.mapped(), /*front=*/false);
       ++n;
     }
     return n;
   }
 
-  FinishStatus release_locked(std::string_view id, std::string_view token, Entry*& out) {
+  using JobMap = std::unordered_map<std::string, Entry>;
+
+  FinishStatus release_locked(std::string_view id, std::string_view token, JobMap::iterator& out) {
     auto it = jobs_.find(std::string(id));
     if (it == jobs_.end()) return FinishStatus::kJobMissing;
     Entry& e = it->second;
     if (e.lock_token.empty()) return FinishStatus::kLockMissing;
     if (e.lock_token != token) return FinishStatus::kLockMismatch;
     e.lock_token.clear();
-    stalled_.erase(it->first);
-    active_.erase(it->first);
-    out = &e;
+    unlink_active_locked(e);
+    out = it;
     return FinishStatus::kOk;
   }
 
-  void finish_locked(Entry& e, JobState state, const Retention& keep) {
+  void link_active_locked(Entry& e) {
+    e.active_prev = active_tail_;
+    e.active_next = nullptr;
+    (active_tail_ != nullptr ? active_tail_->active_next : active_head_) = &e;
+    active_tail_ = &e;
+    ++active_count_;
+  }
+
+  void unlink_active_locked(Entry& e) {
+    (e.active_prev != nullptr ? e.active_prev->active_next : active_head_) = e.active_next;
+    (e.active_next != nullptr ? e.active_next->active_prev : active_tail_) = e.active_prev;
+    e.active_prev = e.active_next = nullptr;
+    e.stall_candidate = false;
+    --active_count_;
+  }
+
+  void finish_locked(JobMap::iterator it, JobState state, const Retention& keep) {
+    Entry& e = it->second;
     const TimeMs now = clock_->now_ms();
     ++e.job.attempts_made;
     e.job.state = state;
     e.job.finished_on = now;
     auto& list = state == JobState::kCompleted ? completed_ : failed_;
     if (keep.count && *keep.count == 0) {
-      jobs_.erase(e.job.id);
+      jobs_.erase(it);
       return;
     }
     list.emplace_back(now, e.job.id);
@@ -426,10 +539,12 @@ class MemoryQueue final : public QueueBackend {
     Entry& e = it->second;
     switch (e.job.state) {
       case JobState::kWaiting:
-        if (auto w = std::find(wait_.begin(), wait_.end(), id); w != wait_.end()) wait_.erase(w);
+        if (auto w = std::find(wait_.begin(), wait_.end(), &e); w != wait_.end()) wait_.erase(w);
+        sync_ready_locked();
         break;
       case JobState::kPrioritized:
         prioritized_.erase(e.order_key);
+        sync_ready_locked();
         break;
       case JobState::kDelayed:
         delayed_.erase(e.due);
@@ -442,21 +557,25 @@ class MemoryQueue final : public QueueBackend {
 
   const std::string name_;
   const std::shared_ptr<const Clock> clock_;
-  std::mutex mu_;
+  common::SpinMutex mu_;
   std::condition_variable_any cv_;
-  std::unordered_map<std::string, Entry> jobs_;
-  std::deque<std::string> wait_;
-  std::map<std::uint64_t, std::string> prioritized_;
-  std::map<std::pair<TimeMs, std::uint64_t>, std::string> delayed_;
-  std::unordered_set<std::string> active_;
-  std::unordered_set<std::string> stalled_;
+  JobMap jobs_;
+  std::deque<Entry*> wait_;
+  std::map<std::uint64_t, Entry*> prioritized_;
+  std::map<std::pair<TimeMs, std::uint64_t>, Entry*> delayed_;
+  Entry* active_head_ = nullptr;  // oldest take first
+  Entry* active_tail_ = nullptr;
+  std::size_t active_count_ = 0;
   std::deque<std::pair<TimeMs, std::string>> completed_;
   std::deque<std::pair<TimeMs, std::string>> failed_;
   std::map<std::string, ScheduleRecord> schedules_;
   std::uint64_t next_id_ = 1;
   std::uint64_t seq_ = 0;
   std::uint64_t wake_gen_ = 0;
-  int waiters_ = 0;  // threads in wait_for_work (adds only signal when someone waits)
+  int sleepers_ = 0;       // threads sleeping in wait_for_work
+  int permits_ = 0;        // sleepers woken for work that have not yet left wait_for_work
+  bool spinning_ = false;  // a thread in wait_for_work polls ready_
+  std::atomic<std::size_t> ready_{0};  // wait_.size() + prioritized_.size()
   TimeMs last_stall_check_ = 0;
   bool has_checked_ = false;
   bool paused_ = false;
@@ -549,6 +668,16 @@ std::string_view to_string(FinishStatus status) {
       return "lock owned by another worker";
   }
   return "unknown";
+}
+
+CompleteResult QueueBackend::complete_and_take(std::string_view id, std::string_view token,
+                                               Json return_value, const Retention& keep,
+                                               std::string_view next_token,
+                                               std::chrono::milliseconds lock_duration) {
+  CompleteResult r;
+  r.status = complete(id, token, std::move(return_value), keep);
+  if (r.status == FinishStatus::kOk) r.next = move_to_active(next_token, lock_duration);
+  return r;
 }
 
 std::chrono::milliseconds Backoff::delay_after(int attempts_made) const {

@@ -1,5 +1,6 @@
 // Worker: `concurrency` processing threads, each taking one job at a time from the backend
-// (BullMQ's moveToActive loop), plus one housekeeping thread that renews the locks of running
+// (BullMQ's moveToActive loop; a thread that completes a job takes its next one in the same call,
+// as moveToFinished with fetchNext), plus one housekeeping thread that renews the locks of running
 // jobs, fails the ones over their timeout and runs the stalled check.
 #include <algorithm>
 #include <atomic>
@@ -61,7 +62,12 @@ struct Worker::State {
 
   void process_loop();
   void housekeeping_loop();
-  void run(Job job, const std::string& token);
+  void next_token(std::string& token) {
+    token.assign(id).append(":").append(std::to_string(++token_counter));
+  }
+  // Runs `job` (locked with `token`) and finishes it. On success, unless the worker is closing,
+  // also takes the next job, locked with `next`, and returns it; `looked` tells whether it tried.
+  std::optional<Job> run(Job job, const std::string& token, const std::string& next, bool& looked);
   void advance_schedule(const Job& job);
   // Finishes a failed attempt in the backend: retry with backoff, or fail for good.
   void finish_failure(const Running& r, const std::string& reason, bool unrecoverable);
@@ -172,18 +178,32 @@ CloseResult Worker::close(std::chrono::milliseconds timeout) {
 void Worker::State::process_loop() {
   const std::stop_token st = stop.get_token();
   std::string token;
-  while (!st.stop_requested()) {
-    token.assign(id).append(":").append(std::to_string(++token_counter));
-    std::optional<Job> job = q->move_to_active(token, options.lock_duration);
+  std::string next;
+  std::optional<Job> job;
+  // A job in hand has been taken (it is active, locked to us): it runs even when close() came
+  // in meanwhile, as it would have had close() come a moment later.
+  while (job || !st.stop_requested()) {
     if (!job) {
-      q->wait_for_work(options.drain_delay, st);
-      continue;
+      next_token(token);
+      job = q->move_to_active(token, options.lock_duration);
+      if (!job) {
+        q->wait_for_work(options.drain_delay, st);
+        continue;
+      }
     }
-    run(std::move(*job), token);
+    next_token(next);
+    bool looked = false;
+    job = run(std::move(*job), token, next, looked);
+    token.swap(next);
+    // The completion found the queue empty: wait right away (wait_for_work returns at once when
+    // a job arrived since).
+    if (!job && looked && !st.stop_requested()) q->wait_for_work(options.drain_delay, st);
   }
 }
 
-void Worker::State::run(Job job, const std::string& token) {
+std::optional<Job> Worker::State::run(Job job, const std::string& token, const std::string& next,
+                                      bool& looked) {
+  std::optional<Job> next_job;
   auto r = std::make_shared<Running>();
   r->id = job.id;
   r->token = token;
@@ -241,8 +261,17 @@ void Worker::State::run(Job job, const std::string& token) {
     // The housekeeper failed it on timeout while the processor ran; its result is discarded.
     error = std::make_exception_ptr(std::runtime_error(r->timeout_reason));
   } else if (!error) {
-    const FinishStatus st =
-        q->complete(job.id, token, std::move(result), job.options.remove_on_complete);
+    FinishStatus st;
+    if (stop.stop_requested()) {
+      st = q->complete(job.id, token, std::move(result), job.options.remove_on_complete);
+    } else {
+      CompleteResult c =
+          q->complete_and_take(job.id, token, std::move(result), job.options.remove_on_complete,
+                               next, options.lock_duration);
+      st = c.status;
+      next_job = std::move(c.next);
+      looked = st == FinishStatus::kOk;
+    }
     if (st == FinishStatus::kOk) {
       completed.add(1, {{"queue", queue_name}, {"job_name", job.name}});
     } else {
@@ -267,8 +296,11 @@ void Worker::State::run(Job job, const std::string& token) {
   processing_time.record(duration_ms,
                          {{"job_name", job.name}, {"status", error ? "error" : "success"}});
   span.end();
-  std::lock_guard lock(mu);
-  running.erase(token);
+  {
+    std::lock_guard lock(mu);
+    running.erase(token);
+  }
+  return next_job;
 }
 
 void Worker::State::finish_failure(const Running& r, const std::string& reason,

@@ -501,6 +501,52 @@ TEST(JobsBackend, StalledJobsGoBackToWaitingThenFailAfterTheMaximum) {
   EXPECT_TRUE(q->get_job(id)->deferred_failure.empty());
 }
 
+TEST(JobsBackend, CompleteAndTakeFinishesAndTakesTheNextJobInOneStep) {
+  JobsEnv env;
+  std::shared_ptr<QueueBackend> q = env.backend->queue("fetch-next");
+  Job j;
+  j.name = "a";
+  const std::string first = q->add(j).id;
+  j.name = "b";
+  j.options.priority = 3;
+  const std::string prioritized = q->add(j).id;
+  j.options.priority = 0;
+  const std::string second = q->add(j).id;
+  ASSERT_EQ(q->move_to_active("tok-1", 1000ms)->id, first);
+  // A wrong token finishes nothing and takes nothing.
+  CompleteResult r = q->complete_and_take(first, "tok-x", nullptr, {}, "tok-2", 1000ms);
+  EXPECT_EQ(r.status, FinishStatus::kLockMismatch);
+  EXPECT_FALSE(r.next.has_value());
+  EXPECT_EQ(q->counts(), (JobCounts{.waiting = 1, .prioritized = 1, .active = 1}));
+  // Completed, and the next job (waiting before prioritized) is active under the new token.
+  r = q->complete_and_take(first, "tok-1", Json{{"ok", true}}, {}, "tok-2", 1000ms);
+  EXPECT_EQ(r.status, FinishStatus::kOk);
+  ASSERT_TRUE(r.next.has_value());
+  EXPECT_EQ(r.next->id, second);
+  EXPECT_EQ(r.next->state, JobState::kActive);
+  EXPECT_EQ(r.next->attempts_started, 1);
+  EXPECT_EQ(q->get_job(first)->return_value, (Json{{"ok", true}}));
+  EXPECT_EQ(q->get_job(first)->state, JobState::kCompleted);
+  EXPECT_EQ(q->complete(second, "tok-1", nullptr, {}), FinishStatus::kLockMismatch);
+  r = q->complete_and_take(second, "tok-2", nullptr, {}, "tok-3", 1000ms);
+  ASSERT_TRUE(r.next.has_value());
+  EXPECT_EQ(r.next->id, prioritized);
+  // Paused: completes but takes nothing; empty: nothing to take.
+  q->pause();
+  j.name = "c";
+  const std::string third = q->add(j).id;
+  r = q->complete_and_take(prioritized, "tok-3", nullptr, {}, "tok-4", 1000ms);
+  EXPECT_EQ(r.status, FinishStatus::kOk);
+  EXPECT_FALSE(r.next.has_value());
+  q->resume();
+  ASSERT_EQ(q->move_to_active("tok-5", 1000ms)->id, third);
+  r = q->complete_and_take(third, "tok-5", nullptr, Retention::remove(), "tok-6", 1000ms);
+  EXPECT_EQ(r.status, FinishStatus::kOk);
+  EXPECT_FALSE(r.next.has_value());
+  EXPECT_FALSE(q->get_job(third).has_value());
+  EXPECT_EQ(q->counts(), (JobCounts{.completed = 3}));
+}
+
 TEST(JobsSchedule, IntervalRunsOnTheGridWithDeterministicIds) {
   JobsEnv env;
   const TimeMs t0 = env.clock->now_ms();  // a multiple of 1000

@@ -11,6 +11,8 @@
 //     counts the attempt as started (moveToActive);
 //   - finishing (complete, fail, retry) checks the lock token (moveToFinished, retryJob,
 //     moveToDelayed); the retry/backoff decision is made by the worker, not by the backend;
+//   - a busy worker completes a job and takes its next one in the same step (moveToFinished
+//     with fetchNext), so a steady worker makes one backend call per job;
 //   - the stalled check recovers active jobs whose lock expired (moveStalledJobsToWait);
 //   - repeat schedules with run ids `repeat:<scheduler id>:<millis>`, advanced by the worker that
 //     takes the current run (updateJobScheduler).
@@ -215,6 +217,13 @@ struct AddResult {
   bool added = false;  // false: a job with this id existed
 };
 
+/// What complete_and_take returns: the completion's status and, when it succeeded, the next job
+/// (taken as move_to_active takes it), or nothing when there was none.
+struct CompleteResult {
+  FinishStatus status = FinishStatus::kOk;
+  std::optional<Job> next;
+};
+
 struct StalledResult {
   bool ran = false;  // false: another caller ran the check less than stalled_interval ago
   std::vector<std::string> recovered;  // moved back to waiting (stalled_count incremented)
@@ -245,6 +254,13 @@ class QueueBackend {
   /// Active -> completed (attempts_made + 1), then applies `keep`.
   virtual FinishStatus complete(std::string_view id, std::string_view token, Json return_value,
                                 const Retention& keep) = 0;
+  /// complete(), then, when it succeeded, move_to_active(next_token, lock_duration), as one atomic
+  /// step (BullMQ's moveToFinished with fetchNext): the worker that finishes a job takes the next
+  /// one without a second call. The default makes the two calls; backends override it.
+  virtual CompleteResult complete_and_take(std::string_view id, std::string_view token,
+                                           Json return_value, const Retention& keep,
+                                           std::string_view next_token,
+                                           std::chrono::milliseconds lock_duration);
   /// Active -> failed for good (attempts_made + 1), then applies `keep`.
   virtual FinishStatus fail(std::string_view id, std::string_view token, std::string reason,
                             const Retention& keep) = 0;
