@@ -6,7 +6,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <thread>
-#include <unordered_map>
 
 #include "adminara/obs/jobs.h"
 #include "adminara/obs/propagation.h"
@@ -32,6 +31,14 @@ struct Running {
   std::string timeout_reason;         // written before `finished` by the housekeeper
 };
 
+// What one processing thread runs. A lock per thread rather than one per worker: the threads
+// register and remove every job here, and only the housekeeper, close() and running() read
+// all of them.
+struct Slot {
+  std::mutex mu;
+  std::shared_ptr<Running> job;  // guarded by mu; null when idle
+};
+
 }  // namespace
 
 struct Worker::State {
@@ -48,11 +55,11 @@ struct Worker::State {
   Counter failed;
   std::atomic<std::uint64_t> token_counter{0};
   std::stop_source stop;
+  std::unique_ptr<Slot[]> slots;  // one per processing thread (options.concurrency)
 
   std::mutex mu;  // guards everything below
   std::condition_variable_any cv;
-  std::unordered_map<std::string, std::shared_ptr<Running>> running;  // by token
-  std::uint64_t events = 0;  // bumped on clock jumps and job starts (wakes the housekeeper)
+  std::uint64_t events = 0;  // bumped on clock jumps and timed job starts (wakes the housekeeper)
   int live_threads = 0;
   std::vector<std::thread> threads;
   std::thread housekeeper;
@@ -60,14 +67,16 @@ struct Worker::State {
   bool closed = false;
   CloseResult close_result;
 
-  void process_loop();
+  void process_loop(Slot& slot);
   void housekeeping_loop();
+  std::vector<std::shared_ptr<Running>> running_jobs();
   void next_token(std::string& token) {
     token.assign(id).append(":").append(std::to_string(++token_counter));
   }
   // Runs `job` (locked with `token`) and finishes it. On success, unless the worker is closing,
   // also takes the next job, locked with `next`, and returns it; `looked` tells whether it tried.
-  std::optional<Job> run(Job job, const std::string& token, const std::string& next, bool& looked);
+  std::optional<Job> run(Job job, const std::string& token, const std::string& next, bool& looked,
+                         Slot& slot);
   void advance_schedule(const Job& job);
   // Finishes a failed attempt in the backend: retry with backoff, or fail for good.
   void finish_failure(const Running& r, const std::string& reason, bool unrecoverable);
@@ -120,11 +129,12 @@ Worker::Worker(const Queue& queue, Processor processor, WorkerOptions options)
       st->cv.notify_all();
     }
   });
+  s.slots = std::make_unique<Slot[]>(static_cast<std::size_t>(s.options.concurrency));
   std::lock_guard lock(s.mu);
   s.live_threads = s.options.concurrency + 1;
   for (int i = 0; i < s.options.concurrency; ++i) {
-    s.threads.emplace_back([st = s_] {
-      st->process_loop();
+    s.threads.emplace_back([st = s_, i] {
+      st->process_loop(st->slots[static_cast<std::size_t>(i)]);
       st->thread_exit();
     });
   }
@@ -143,8 +153,17 @@ const std::string& Worker::id() const {
 }
 
 std::size_t Worker::running() const {
-  std::lock_guard lock(s_->mu);
-  return s_->running.size();
+  return s_->running_jobs().size();
+}
+
+std::vector<std::shared_ptr<Running>> Worker::State::running_jobs() {
+  std::vector<std::shared_ptr<Running>> out;
+  for (int i = 0; i < options.concurrency; ++i) {
+    Slot& slot = slots[static_cast<std::size_t>(i)];
+    std::lock_guard lock(slot.mu);
+    if (slot.job) out.push_back(slot.job);
+  }
+  return out;
 }
 
 CloseResult Worker::close(std::chrono::milliseconds timeout) {
@@ -162,7 +181,7 @@ CloseResult Worker::close(std::chrono::milliseconds timeout) {
     lock.lock();
   } else {
     s.close_result.clean = false;
-    for (auto& [token, r] : s.running) {
+    for (const auto& r : s.running_jobs()) {
       s.close_result.still_running.push_back(r->id);
       r->stop.request_stop();
     }
@@ -175,7 +194,7 @@ CloseResult Worker::close(std::chrono::milliseconds timeout) {
   return s.close_result;
 }
 
-void Worker::State::process_loop() {
+void Worker::State::process_loop(Slot& slot) {
   const std::stop_token st = stop.get_token();
   std::string token;
   std::string next;
@@ -193,7 +212,7 @@ void Worker::State::process_loop() {
     }
     next_token(next);
     bool looked = false;
-    job = run(std::move(*job), token, next, looked);
+    job = run(std::move(*job), token, next, looked, slot);
     token.swap(next);
     // The completion found the queue empty: wait right away (wait_for_work returns at once when
     // a job arrived since).
@@ -202,7 +221,7 @@ void Worker::State::process_loop() {
 }
 
 std::optional<Job> Worker::State::run(Job job, const std::string& token, const std::string& next,
-                                      bool& looked) {
+                                      bool& looked, Slot& slot) {
   std::optional<Job> next_job;
   auto r = std::make_shared<Running>();
   r->id = job.id;
@@ -212,12 +231,13 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
   r->attempts_made = job.attempts_made;
   if (job.options.timeout.count() > 0) r->deadline = job.processed_on + job.options.timeout.count();
   {
+    std::lock_guard lock(slot.mu);
+    slot.job = r;
+  }
+  if (r->deadline != 0) {
     std::lock_guard lock(mu);
-    running.emplace(token, r);
-    if (r->deadline != 0) {
-      ++events;
-      cv.notify_all();
-    }
+    ++events;
+    cv.notify_all();
   }
   job.stop_token = r->stop.get_token();
 
@@ -297,8 +317,8 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
                          {{"job_name", job.name}, {"status", error ? "error" : "success"}});
   span.end();
   {
-    std::lock_guard lock(mu);
-    running.erase(token);
+    std::lock_guard lock(slot.mu);
+    slot.job.reset();
   }
   return next_job;
 }
@@ -347,9 +367,8 @@ void Worker::State::housekeeping_loop() {
     {
       std::lock_guard lock(mu);
       seen_events = events;
-      snapshot.clear();
-      for (auto& [token, r] : running) snapshot.push_back(r);
     }
+    snapshot = running_jobs();
     for (const auto& r : snapshot) {
       if (r->deadline == 0 || r->finished.load(std::memory_order_acquire)) continue;
       if (r->deadline <= now) {
