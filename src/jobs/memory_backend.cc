@@ -17,7 +17,9 @@
 #include <deque>
 #include <limits>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
+#include <vector>
 
 #include "adminara/obs/jobs_backend.h"
 #include "common/spin_mutex.h"
@@ -427,8 +429,22 @@ class MemoryQueue final : public QueueBackend {
     if (job.id.empty()) {
       job.id = job.options.job_id.empty() ? std::to_string(counter) : job.options.job_id;
     }
-    auto [it, inserted] = jobs_.try_emplace(job.id);
-    if (!inserted) return {job.id, false};
+    JobMap::iterator it;
+    if (!spare_nodes_.empty()) {
+      JobMap::node_type& spare = spare_nodes_.back();
+      spare.key() = job.id;
+      auto r = jobs_.insert(std::move(spare));
+      if (!r.inserted) {
+        spare = std::move(r.node);
+        return {job.id, false};
+      }
+      spare_nodes_.pop_back();
+      it = r.position;
+    } else {
+      bool inserted;
+      std::tie(it, inserted) = jobs_.try_emplace(job.id);
+      if (!inserted) return {job.id, false};
+    }
     job.queue = name_;
     const TimeMs now = clock_->now_ms();
     if (job.timestamp == 0) job.timestamp = now;
@@ -491,6 +507,18 @@ class MemoryQueue final : public QueueBackend {
     return FinishStatus::kOk;
   }
 
+  /// Removes a job, keeping its map node (up to kMaxSpareNodes) for the next add: with
+  /// Retention::remove() a steady queue then allocates no node, and does not free in one thread
+  /// what another allocated (which costs malloc more than either).
+  void recycle_locked(JobMap::iterator it) {
+    if (spare_nodes_.size() >= kMaxSpareNodes) {
+      jobs_.erase(it);
+      return;
+    }
+    spare_nodes_.push_back(jobs_.extract(it));
+    spare_nodes_.back().mapped() = Entry{};  // keeps no job data alive
+  }
+
   void link_active_locked(Entry& e) {
     e.active_prev = active_tail_;
     e.active_next = nullptr;
@@ -515,7 +543,7 @@ class MemoryQueue final : public QueueBackend {
     e.job.finished_on = now;
     auto& list = state == JobState::kCompleted ? completed_ : failed_;
     if (keep.count && *keep.count == 0) {
-      jobs_.erase(it);
+      recycle_locked(it);
       return;
     }
     list.emplace_back(now, e.job.id);
@@ -559,7 +587,10 @@ class MemoryQueue final : public QueueBackend {
   const std::shared_ptr<const Clock> clock_;
   common::SpinMutex mu_;
   std::condition_variable_any cv_;
+  static constexpr std::size_t kMaxSpareNodes = 64;
+
   JobMap jobs_;
+  std::vector<JobMap::node_type> spare_nodes_;  // see recycle_locked
   std::deque<Entry*> wait_;
   std::map<std::uint64_t, Entry*> prioritized_;
   std::map<std::pair<TimeMs, std::uint64_t>, Entry*> delayed_;
