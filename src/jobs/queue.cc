@@ -12,6 +12,10 @@ struct Queue::State {
   std::shared_ptr<QueueBackend> backend;
   std::shared_ptr<const Clock> clock;
   ObservableInstrument depth_gauge;
+
+  // Adds one validated job under its producer span; `span_name` is scratch space.
+  std::string add(std::string_view job_name, Json data, const JobOptions& options, TimeMs now,
+                  std::string& span_name);
 };
 
 namespace {
@@ -74,9 +78,9 @@ const std::string& Queue::name() const {
 }
 
 std::string Queue::add(std::string_view name, Json data, const JobOptions& options) {
-  std::vector<BulkJob> one;
-  one.push_back(BulkJob{std::string(name), std::move(data), options});
-  return std::move(add_bulk(std::move(one)).front());
+  validate(options);
+  std::string span_name;
+  return s_->add(name, std::move(data), options, s_->clock->now_ms(), span_name);
 }
 
 std::vector<std::string> Queue::add_bulk(std::vector<BulkJob> jobs) {
@@ -85,28 +89,32 @@ std::vector<std::string> Queue::add_bulk(std::vector<BulkJob> jobs) {
   ids.reserve(jobs.size());
   const TimeMs now = s_->clock->now_ms();
   std::string span_name;
-  for (BulkJob& b : jobs) {
-    span_name.assign("add ").append(s_->name).append(".").append(b.name);
-    Span span = detail::start_job_span(s_->connection, span_name,
-                                       {{"messaging.system", detail::kMessagingSystem},
-                                        {"messaging.operation.type", "send"},
-                                        {"messaging.destination.name", s_->name},
-                                        {"job.name", b.name}},
-                                       {.kind = SpanKind::kProducer});
-    Job job;
-    job.name = std::move(b.name);
-    job.data = std::move(b.data);
-    job.options = std::move(b.options);
-    job.timestamp = now;
-    if (span.context().is_valid()) {
-      inject(Context::current().with_span_context(span.context()), job.trace_context);
-    }
-    AddResult r = s_->backend->add(std::move(job));
-    span.set_attribute("messaging.message.id", r.id);
-    if (!r.added) span.set_attribute("job.deduplicated", true);
-    ids.push_back(std::move(r.id));
-  }
+  for (BulkJob& b : jobs)
+    ids.push_back(s_->add(b.name, std::move(b.data), b.options, now, span_name));
   return ids;
+}
+
+std::string Queue::State::add(std::string_view job_name, Json data, const JobOptions& options,
+                              TimeMs now, std::string& span_name) {
+  span_name.assign("add ").append(name).append(".").append(job_name);
+  Span span = detail::start_job_span(connection, span_name,
+                                     {{"messaging.system", detail::kMessagingSystem},
+                                      {"messaging.operation.type", "send"},
+                                      {"messaging.destination.name", name},
+                                      {"job.name", job_name}},
+                                     {.kind = SpanKind::kProducer});
+  Job job;
+  job.name = job_name;
+  job.data = std::move(data);
+  job.options = options;
+  job.timestamp = now;
+  if (span.context().is_valid()) {
+    inject(Context::current().with_span_context(span.context()), job.trace_context);
+  }
+  AddResult r = backend->add(std::move(job));
+  span.set_attribute("messaging.message.id", r.id);
+  if (!r.added) span.set_attribute("job.deduplicated", true);
+  return std::move(r.id);
 }
 
 JobCounts Queue::counts() const {
