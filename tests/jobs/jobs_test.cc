@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <set>
@@ -351,6 +352,45 @@ TEST(Jobs, ConcurrencyIsNeverExceeded) {
   EXPECT_LE(max_running.load(), 4);
   EXPECT_GE(max_running.load(), 2);
   EXPECT_THROW(Worker(queue, noop, {.concurrency = 0}), JobError);
+}
+
+// Idle threads are woken one after the other (a chain, not a herd): a burst of blocking jobs
+// must still bring every idle thread in, whether added one by one or in bulk, and again after
+// the threads went back to sleep.
+TEST(Jobs, BurstsIntoAnIdleWorkerUseTheFullConcurrency) {
+  JobsEnv env;
+  Queue queue("burst", env.queue_options());
+  std::mutex mu;
+  std::condition_variable cv;
+  int started = 0;  // in this round
+  Worker worker(queue,
+                [&](Job&) -> Json {
+                  std::unique_lock lock(mu);
+                  ++started;
+                  cv.notify_all();
+                  // Returns only once all 4 jobs of the round run at the same time.
+                  EXPECT_TRUE(cv.wait_for(lock, 20s, [&] { return started >= 4; }))
+                      << "only " << started << " of 4 ran at once";
+                  return nullptr;
+                },
+                // Idle threads only come back on their own after a minute: a missed wake-up
+                // shows.
+                {.concurrency = 4, .drain_delay = 60s});
+  for (int round = 0; round < 3; ++round) {
+    {
+      std::lock_guard lock(mu);
+      started = 0;
+    }
+    std::this_thread::sleep_for(5ms);  // every thread idle again (asleep, or one spinning)
+    if (round == 1) {
+      queue.add_bulk(std::vector<Queue::BulkJob>(4, Queue::BulkJob{.name = "b"}));
+    } else {
+      for (int i = 0; i < 4; ++i) queue.add("b");
+    }
+    const std::size_t done = 4 * (static_cast<std::size_t>(round) + 1);
+    ASSERT_TRUE(wait_until([&] { return queue.counts().completed == done; }));
+  }
+  worker.close();
 }
 
 TEST(Jobs, TimeoutFailsTheJobAndAsksTheProcessorToStop) {
