@@ -16,7 +16,6 @@
 #include <condition_variable>
 #include <deque>
 #include <limits>
-#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -216,13 +215,12 @@ class MemoryQueue final : public QueueBackend {
       // poll or in the check under the lock below.
       spinning_ = true;
       lock.unlock();
+      // No sched_yield: on a busy machine it hands the core to another process for a whole time
+      // slice (milliseconds) while adds count on this thread to look.
       const auto until = std::chrono::steady_clock::now() + kSpinFor;
       for (int i = 1; ready_.load(std::memory_order_relaxed) == 0 && !stop.stop_requested(); ++i) {
         common::cpu_relax();
-        if (i % 16 == 0) {
-          if (std::chrono::steady_clock::now() >= until) break;
-          std::this_thread::yield();  // the producer may need this core
-        }
+        if (i % 16 == 0 && std::chrono::steady_clock::now() >= until) break;
       }
       lock.lock();
       spinning_ = false;
