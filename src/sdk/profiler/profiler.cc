@@ -50,7 +50,7 @@ constexpr int kStageSlots = 64;          // threads with a higher slot write to 
 
 // One thread's staged measures. Its mutex is taken by that thread per measure (uncontended, the
 // line stays in its core's cache) and by readers when they collect.
-struct Stage {
+struct alignas(64) Stage {
   common::SpinMutex mu;
   std::vector<Measure> items = std::vector<Measure>(kStageBatch);
   std::size_t count = 0;
