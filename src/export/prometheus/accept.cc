@@ -1,5 +1,7 @@
 #include "export/prometheus/accept.h"
 
+#include "adminara/obs/propagation.h"
+
 #include <charconv>
 #include <cstddef>
 
@@ -10,18 +12,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 std::string_view unquote(std::string_view v) {
@@ -73,29 +63,29 @@ void consider(std::string_view range, Match& om, Match& text) {
     if (eq == std::string_view::npos) continue;
     std::string_view name = trim(param.substr(0, eq));
     std::string_view value = unquote(trim(param.substr(eq + 1)));
-    if (iequals(name, "q")) {
+    if (detail::equals_ignore_ascii_case(name, "q")) {
       q = parse_qvalue(value);
       if (q < 0) return;  // a malformed range is ignored
-    } else if (iequals(name, "version")) {
+    } else if (detail::equals_ignore_ascii_case(name, "version")) {
       version = value;
       has_version = true;
     }
   }
-  if (iequals(type, "application/openmetrics-text")) {
+  if (detail::equals_ignore_ascii_case(type, "application/openmetrics-text")) {
     if (!has_version) {
       om.offer(2, q);
     } else if (version == "1.0.0" || version == "0.0.1") {
       om.offer(3, q);
     }
-  } else if (iequals(type, "text/plain")) {
+  } else if (detail::equals_ignore_ascii_case(type, "text/plain")) {
     if (!has_version) {
       text.offer(2, q);
     } else if (version == "0.0.4" || version == "1.0.0") {
       text.offer(3, q);
     }
-  } else if (iequals(type, "text/*")) {
+  } else if (detail::equals_ignore_ascii_case(type, "text/*")) {
     text.offer(1, q);
-  } else if (iequals(type, "*/*")) {
+  } else if (detail::equals_ignore_ascii_case(type, "*/*")) {
     text.offer(0, q);  // a client that takes anything gets the format every scraper reads
   }
 }
