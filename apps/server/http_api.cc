@@ -256,6 +256,7 @@ struct HttpApi::Impl {
     server.Delete(".*", handler);
     server.Patch(".*", handler);
     server.Options(".*", handler);
+    server.set_tcp_nodelay(true);  // responses are written in pieces; don't let Nagle hold them
     server.set_payload_max_length(service.config().max_body_bytes);
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       begin(req);
