@@ -5,9 +5,11 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -218,13 +220,19 @@ TurnCredentials AdminAraService::turn_credentials(std::string_view user) {
 
 void AdminAraService::ensure_turn_secret() {
   if (!store_.turn_secrets().current.empty()) return;
-  write_secrets_file(store_.rotate_turn_secret(random_secret_base64(32), 0));
+  std::string secret = random_secret_base64(32);
+  write_secrets_file(TurnSecrets{secret, {}, 0, 1});
+  store_.rotate_turn_secret(std::move(secret), 0);
 }
 
+// The secrets file is written first: if that fails, the job fails and nothing changed, so the
+// TURN server and this service never disagree about the current secret.
 obs::jobs::Json AdminAraService::rotate_turn_secret() {
   const std::int64_t valid_until = now_() + config_.turn_credential_ttl.count();
-  const TurnSecrets s = store_.rotate_turn_secret(random_secret_base64(32), valid_until);
-  write_secrets_file(s);
+  std::string secret = random_secret_base64(32);
+  const TurnSecrets before = store_.turn_secrets();
+  write_secrets_file(TurnSecrets{secret, before.current, valid_until, before.version + 1});
+  const TurnSecrets s = store_.rotate_turn_secret(std::move(secret), valid_until);
   return {{"version", s.version}, {"previous_valid_until_ms", s.previous_valid_until_ms}};
 }
 
@@ -265,12 +273,14 @@ void AdminAraService::write_secrets_file(const TurnSecrets& secrets) const {
     out.flush();
     if (!out) {
       ::umask(old_mask);
-      throw std::runtime_error("cannot write TURN_SECRETS_FILE '" + tmp + "'");
+      throw std::runtime_error("cannot write TURN_SECRETS_FILE '" + tmp +
+                               "': " + std::strerror(errno));
     }
   }
   ::umask(old_mask);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error("cannot rename '" + tmp + "' to TURN_SECRETS_FILE '" + path + "'");
+    throw std::runtime_error("cannot rename '" + tmp + "' to TURN_SECRETS_FILE '" + path +
+                             "': " + std::strerror(errno));
   }
 }
 

@@ -218,6 +218,22 @@ TEST_F(ServiceTest, RotationKeepsThePreviousSecretValidForTheCredentialTtl) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(ServiceTest, ARotationThatCannotWriteTheSecretsFileFailsAndChangesNothing) {
+  ServerConfig config;
+  config.turn_secrets_file = "/nonexistent-adminara-dir/turn-secrets";
+  make_service(config);
+  EXPECT_THROW(service->ensure_turn_secret(), std::runtime_error);
+  EXPECT_TRUE(store->turn_secrets().current.empty());
+  try {
+    service->rotate_turn_secret();
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot write TURN_SECRETS_FILE"));
+    EXPECT_THAT(e.what(), HasSubstr("No such file or directory"));
+  }
+  EXPECT_EQ(store->turn_secrets().version, 0u);
+}
+
 TEST_F(ServiceTest, CleanupExpiresWhatIsPastItsLimitsAndRetentionDeletesOldFinished) {
   ServerConfig config;
   config.queue_max_wait = Millis(60000);
