@@ -82,6 +82,9 @@ void OtlpHttpSender::cancel() {
     cancelled_ = true;
   }
   cv_.notify_all();
+  // Closes the kept-alive connection (and ends a request in flight): the SDK's instances live
+  // until exit, and an idle connection would otherwise hold a server thread until it times out.
+  client_->stop();
 }
 
 void OtlpHttpSender::cap_deadline(Clock::time_point deadline) {

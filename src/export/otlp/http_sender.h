@@ -70,7 +70,8 @@ class OtlpHttpSender {
   /// `deadline` (also bounded by cap_deadline()).
   Result send(std::string_view body, Clock::time_point deadline);
 
-  /// Stops waiting between retries and makes later sends fail at once. Irreversible.
+  /// Stops waiting between retries, closes the connection (a request in flight fails) and makes
+  /// later sends fail at once. Irreversible.
   void cancel();
   /// From now on no send runs past `deadline` (used by shutdown to bound the final flush).
   void cap_deadline(Clock::time_point deadline);
