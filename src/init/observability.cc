@@ -66,8 +66,11 @@ class ObservabilityImpl final : public Observability {
         warnings_(std::move(warnings)),
         requested_service_name_(std::move(service_name)) {
     if (mcfg.enabled) {
+      // The OTLP counters only when an OTLP exporter runs, so /metrics has no idle series.
+      const bool otlp_used = otlp_.span_exporter != nullptr || otlp_.metrics.has_value();
       self_metrics_ = register_self_metrics(meters_, provider_, &scrape_stats_,
-                                            otlp_.trace_stats.get(), otlp_.metric_stats.get());
+                                            otlp_used ? otlp_.trace_stats.get() : nullptr,
+                                            otlp_used ? otlp_.metric_stats.get() : nullptr);
     }
     if (mcfg.enabled && mcfg.prometheus) {
       render_options_.unit_suffixes = mcfg.unit_suffixes;

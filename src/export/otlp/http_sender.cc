@@ -128,6 +128,13 @@ OtlpHttpSender::Result OtlpHttpSender::send(std::string_view body, Clock::time_p
     }
     deadline = std::min(deadline, cap_);
   }
+  if (body.size() > kMaxRequestBytes) {
+    // OTLP: a client must not send a request over the receivers' recommended limit.
+    stats_.export_failures.fetch_add(1, std::memory_order_relaxed);
+    log_failure("not sent: the request has " + std::to_string(body.size()) +
+                " bytes, more than the 64 MiB OTLP receivers accept; the data is dropped");
+    return result;
+  }
   httplib::Headers headers;
   for (const auto& [k, v] : config_.headers) headers.emplace(k, v);
   headers.emplace("User-Agent", std::string(kUserAgent));

@@ -79,6 +79,8 @@ class OtlpHttpSender {
   Encoding encoding() const { return encoding_; }
   const config::OtlpExporterConfig& config() const { return config_; }
 
+  /// Larger request bodies are not sent (OTLP's recommended receiver limit, before compression).
+  static constexpr std::size_t kMaxRequestBytes = std::size_t{64} << 20;
   /// Minimum time between two failure log lines of one sender.
   static constexpr std::chrono::seconds kLogInterval{10};
 
