@@ -539,6 +539,30 @@ TEST(OtlpInit, TracesAndMetricsReachTheCollectorAndShutdownFlushes) {
   EXPECT_TRUE(saw_self_metric);
 }
 
+TEST(OtlpInit, PrometheusAndOtlpRunTogether) {
+  OtlpReceiver receiver;
+  Observability& obs =
+      init_observability(options_for(receiver, {{"OTEL_METRICS_EXPORTER", "prometheus,otlp"},
+                                                {"OTEL_TRACES_EXPORTER", "otlp,memory"},
+                                                {"OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1"},
+                                                {"OTEL_EXPORTER_PROMETHEUS_PORT", "0"}}));
+  EXPECT_GT(obs.prometheus_port(), 0);
+  EXPECT_EQ(obs.span_exporter_names(), (std::vector<std::string>{"otlp", "memory"}));
+  obs.metrics().job_processing_time.record(5);
+  start_span("both").end();
+  EXPECT_NE(obs.render_metrics().find("job_processing_time_bucket"), std::string::npos);
+  EXPECT_TRUE(force_flush());  // spans and metrics, synchronously
+  ASSERT_NE(obs.memory_exporter(), nullptr);
+  EXPECT_EQ(obs.memory_exporter()->size(), 1u);
+  bool saw_metric = false;
+  for (const auto& r : receiver.requests()) {
+    if (r.metrics) saw_metric = saw_metric || find_metric(*r.metrics, "job_processing_time");
+  }
+  EXPECT_TRUE(saw_metric);
+  EXPECT_EQ(receiver.span_count(), 1u);
+  shutdown();
+}
+
 TEST(OtlpInit, ShutdownEndsWithinTheBatchTimeoutWhenTheCollectorHangs) {
   OtlpReceiver receiver;
   receiver.set_default({.hang = true});
