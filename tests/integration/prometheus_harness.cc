@@ -62,14 +62,22 @@ void write_all(int fd, std::string_view data) {
   }
 }
 
-// fork + exec of `argv` with stdin from `in_fd` and stdout/stderr to `out_fd`; every other
-// descriptor is closed in the child. The child gets SIGKILL when the calling thread exits
-// (PR_SET_PDEATHSIG), so nothing outlives a crashed test.
-pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd) {
+// fork + exec of `argv` with stdin from `in_fd`, stdout to `out_fd` and stderr to `err_fd` (-1:
+// out_fd too); every other descriptor is closed in the child. `env` replaces the environment
+// when not null. The child gets SIGKILL when the calling thread exits (PR_SET_PDEATHSIG), so
+// nothing outlives a crashed test.
+pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd, int err_fd = -1,
+            const std::vector<std::string>* env = nullptr) {
   // Everything the child needs is prepared before fork(): after it, only async-signal-safe calls.
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> envp;
+  if (env != nullptr) {
+    for (const std::string& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+  }
+  if (err_fd < 0) err_fd = out_fd;
   const pid_t parent = ::getpid();
 
   pid_t pid = ::fork();
@@ -80,11 +88,15 @@ pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd) {
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(out_fd, 2) < 0) ::_exit(127);
+    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
     if (::close_range(3, ~0U, 0) != 0) {
       for (int fd = 3; fd < 65536; ++fd) ::close(fd);
     }
-    ::execv(args[0], args.data());
+    if (env != nullptr) {
+      ::execve(args[0], args.data(), envp.data());
+    } else {
+      ::execv(args[0], args.data());
+    }
     constexpr std::string_view kFailed = "exec failed\n";
     [[maybe_unused]] ssize_t ignored = ::write(2, kFailed.data(), kFailed.size());
     ::_exit(127);
@@ -192,7 +204,12 @@ PrometheusServer::PrometheusServer(Options options) : options_(std::move(options
                                 {"metrics_path", "/metrics"},
                                 {"static_configs", {{{"targets", targets}}}}}}}};
     const std::filesystem::path config_path = dir_ / "prometheus.yml";
-    std::ofstream(config_path) << config.dump(2) << '\n';
+    if (options_.config_yaml.empty()) {
+      std::ofstream(config_path) << config.dump(2) << '\n';
+    } else {
+      std::ofstream(config_path) << options_.config_yaml;
+    }
+    for (const auto& [name, text] : options_.files) std::ofstream(dir_ / name) << text;
     start(config_path);
   } catch (...) {
     stop();
@@ -288,6 +305,10 @@ nlohmann::json PrometheusServer::api_get(const std::string& path, const ApiParam
   return body["data"];
 }
 
+nlohmann::json PrometheusServer::get(const std::string& path) const {
+  return api_get(path, {});
+}
+
 nlohmann::json PrometheusServer::query(const std::string& promql) const {
   try {
     return api_get("/api/v1/query", {{"query", promql}})["result"];
@@ -367,6 +388,67 @@ std::string PrometheusServer::log_tail() const {
   }
   if (start > 0) ++start;  // just after the newline that ends the line before the tail
   return text.substr(start);
+}
+
+ChildProcess::ChildProcess(const Options& options) : options_(options) {
+  if (options.argv.empty() || ::access(options.argv[0].c_str(), X_OK) != 0) {
+    throw std::runtime_error(
+        (options.argv.empty() ? std::string("(no program)") : options.argv[0]) +
+        " is not an executable file");
+  }
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    const auto eq = kv.find('=');
+    if (eq != std::string_view::npos) vars[std::string(kv.substr(0, eq))] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : options.env) vars[k] = v;
+  std::vector<std::string> env;
+  for (const auto& [k, v] : vars) env.push_back(k + "=" + v);
+
+  Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  Fd out(::open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  Fd err(::open(options.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (null_in.get() < 0 || out.get() < 0 || err.get() < 0) {
+    throw_errno("open " + options.stdout_path.string() + " or " + options.stderr_path.string());
+  }
+  pid_ = spawn(options.argv, null_in.get(), out.get(), err.get(), &env);
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    wait_for(pid_);
+  }
+}
+
+void ChildProcess::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return exit_code_;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      exit_code_ = exit_code(status);
+      return exit_code_;
+    }
+    if (r < 0 && errno != EINTR) throw_errno("waitpid");
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string ChildProcess::output() const {
+  return read_whole_file(options_.stdout_path);
+}
+
+std::string ChildProcess::errors() const {
+  return read_whole_file(options_.stderr_path);
 }
 
 }  // namespace adminara::obs::testing

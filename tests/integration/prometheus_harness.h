@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,11 @@ class PrometheusServer {
     std::string scrape_interval = "1s";
     bool exemplar_storage = false;  // --enable-feature=exemplar-storage
     std::string job = "adminara";
+    /// The whole prometheus.yml, used instead of one built from the fields above (targets must
+    /// still list what wait_for_scrapes() waits for).
+    std::string config_yaml;
+    /// Files written next to prometheus.yml before start (name, content): rule files.
+    std::vector<std::pair<std::string, std::string>> files;
   };
 
   /// Starts the server and waits up to 30 s for /-/ready. Throws std::runtime_error (including
@@ -71,6 +77,8 @@ class PrometheusServer {
   /// Prometheus' error text when the request or the query fails.
   nlohmann::json query(const std::string& promql) const;
 
+  /// GET `path` of the HTTP API (e.g. /api/v1/alerts) and its `data`. Throws like query().
+  nlohmann::json get(const std::string& path) const;
   /// GET /api/v1/query_exemplars for [start, end] (Unix seconds); returns `data` (an array of
   /// {"seriesLabels": {...}, "exemplars": [...]}). Needs Options::exemplar_storage. Throws like
   /// query().
@@ -95,6 +103,37 @@ class PrometheusServer {
   std::filesystem::path log_;
   pid_t pid_ = -1;
   int port_ = 0;
+};
+
+/// Any program as a child process: environment = this process' plus `env` overrides, stdin
+/// from /dev/null, stdout and stderr to files. Killed (SIGKILL) by the destructor if still
+/// running, and when the constructing thread exits (PR_SET_PDEATHSIG). Not thread-safe.
+class ChildProcess {
+ public:
+  struct Options {
+    std::vector<std::string> argv;  // argv[0] is the program's path
+    std::vector<std::pair<std::string, std::string>> env;
+    std::filesystem::path stdout_path;
+    std::filesystem::path stderr_path;
+  };
+  /// Starts it. Throws std::runtime_error when argv[0] is not executable, std::system_error
+  /// when the files cannot be opened or fork fails.
+  explicit ChildProcess(const Options& options);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  void signal(int sig);
+  /// Its exit code (128 + signal when killed) once it exited within `timeout`; else nullopt.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  /// What it wrote to stdout / stderr so far.
+  std::string output() const;
+  std::string errors() const;
+
+ private:
+  Options options_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
 };
 
 }  // namespace adminara::obs::testing
