@@ -14,6 +14,7 @@
 #include "export/prometheus/accept.h"
 #include "export/prometheus/server.h"
 #include "jobs/cron.h"
+#include "sdk/config/otlp_config.h"
 
 namespace adminara::obs::fuzzing {
 namespace {
@@ -229,6 +230,51 @@ int check_cron(const std::uint8_t* data, std::size_t size) {
     const std::optional<std::int64_t> after = expr->next_after(*next);
     require(!after || *after > *next, "cron: following run not later");
   }
+  return 0;
+}
+
+int check_otlp_headers(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  std::string error;
+  const auto headers = config::parse_otlp_headers(text, &error);
+  if (!headers) {
+    require(!error.empty(), "otlp headers: rejected without a message");
+    return 0;
+  }
+  auto lower = [](std::string s) {
+    for (char& c : s) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return s;
+  };
+  std::string encoded;
+  for (std::size_t i = 0; i < headers->size(); ++i) {
+    const auto& [name, value] = (*headers)[i];
+    require(!name.empty(), "otlp headers: empty name");
+    for (char c : name) {
+      const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') ||
+                         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+      require(token, "otlp headers: name is not an HTTP token");
+    }
+    require(value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos,
+            "otlp headers: CR, LF or NUL in a value");
+    for (std::size_t j = 0; j < i; ++j) {
+      require(lower((*headers)[j].first) != lower(name), "otlp headers: duplicate name");
+    }
+    // Re-encode: every byte of the value as %XX, so the round trip does not depend on trimming.
+    if (!encoded.empty()) encoded += ',';
+    encoded += name;
+    encoded += '=';
+    for (char c : value) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      encoded += buf;
+    }
+  }
+  const auto again = config::parse_otlp_headers(encoded, &error);
+  require(again.has_value(), "otlp headers: re-encoded headers rejected");
+  require(*again == *headers, "otlp headers: round trip changed the headers");
   return 0;
 }
 

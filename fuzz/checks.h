@@ -26,5 +26,9 @@ int check_accept(const std::uint8_t* data, std::size_t size);
 /// Cron expressions of job schedules: rejected only with ScheduleError naming the accepted form;
 /// when accepted, next runs are whole seconds, strictly later, and fixed points of the search.
 int check_cron(const std::uint8_t* data, std::size_t size);
+/// OTEL_EXPORTER_OTLP_HEADERS parsing: accepted values give header names that are HTTP tokens
+/// and values without CR, LF or NUL, with unique names; re-encoding the result (values
+/// percent-encoded) parses back to the same headers; rejections come with an error message.
+int check_otlp_headers(const std::uint8_t* data, std::size_t size);
 
 }  // namespace adminara::obs::fuzzing

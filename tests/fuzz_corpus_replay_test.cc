@@ -52,6 +52,9 @@ TEST(FuzzCorpusReplay, Accept) {
 TEST(FuzzCorpusReplay, Cron) {
   replay("cron", check_cron);
 }
+TEST(FuzzCorpusReplay, OtlpHeaders) {
+  replay("otlp_headers", check_otlp_headers);
+}
 
 // The checks must also hold for inputs no corpus happens to contain.
 TEST(FuzzCorpusReplay, EmptyInput) {
@@ -60,6 +63,7 @@ TEST(FuzzCorpusReplay, EmptyInput) {
   EXPECT_EQ(check_baggage(nullptr, 0), 0);
   EXPECT_EQ(check_accept(nullptr, 0), 0);
   EXPECT_EQ(check_cron(nullptr, 0), 0);
+  EXPECT_EQ(check_otlp_headers(nullptr, 0), 0);
 }
 
 }  // namespace

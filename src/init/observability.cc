@@ -2,21 +2,34 @@
 // global tracer (start_span, current_span, trace_async's helpers).
 #include "adminara/obs/observability.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "export/otlp/metric_reader.h"
+#include "export/otlp/span_exporter.h"
 #include "export/prometheus/server.h"
 #include "export/prometheus/text_format.h"
 #include "init/self_metrics.h"
 #include "sdk/config/metrics_config.h"
+#include "sdk/config/otlp_config.h"
 #include "sdk/config/profiler_config.h"
 #include "sdk/config/tracing_config.h"
 
 namespace adminara::obs {
 namespace {
+
+// What build() resolved for the OTLP exporters (before anything starts).
+struct OtlpSetup {
+  std::shared_ptr<otlp::OtlpStats> trace_stats = std::make_shared<otlp::OtlpStats>();
+  std::shared_ptr<otlp::OtlpStats> metric_stats = std::make_shared<otlp::OtlpStats>();
+  otlp::OtlpHttpSpanExporter* span_exporter = nullptr;  // owned by the tracer provider
+  std::optional<config::OtlpExporterConfig> metrics;    // set when metrics go over OTLP
+  config::OtlpMetricReaderConfig reader;
+};
 
 class ObservabilityImpl final : public Observability {
  public:
@@ -24,8 +37,9 @@ class ObservabilityImpl final : public Observability {
                     const config::ProfilerConfig& pcfg,
                     std::vector<std::shared_ptr<SpanExporter>> exporters,
                     std::vector<std::string> exporter_names, InMemorySpanExporter* memory,
-                    std::vector<std::string> warnings, std::string service_name)
-      : meters_(MeterProviderOptions{
+                    std::vector<std::string> warnings, std::string service_name, OtlpSetup otlp)
+      : otlp_(std::move(otlp)),
+        meters_(MeterProviderOptions{
             .resource = cfg.resource,
             .cardinality_limit = mcfg.cardinality_limit,
             .exemplar_filter = mcfg.exemplar_filter,
@@ -52,7 +66,11 @@ class ObservabilityImpl final : public Observability {
         warnings_(std::move(warnings)),
         requested_service_name_(std::move(service_name)) {
     if (mcfg.enabled) {
-      self_metrics_ = register_self_metrics(meters_, provider_, &scrape_stats_);
+      // The OTLP counters only when an OTLP exporter runs, so /metrics has no idle series.
+      const bool otlp_used = otlp_.span_exporter != nullptr || otlp_.metrics.has_value();
+      self_metrics_ = register_self_metrics(meters_, provider_, &scrape_stats_,
+                                            otlp_used ? otlp_.trace_stats.get() : nullptr,
+                                            otlp_used ? otlp_.metric_stats.get() : nullptr);
     }
     if (mcfg.enabled && mcfg.prometheus) {
       render_options_.unit_suffixes = mcfg.unit_suffixes;
@@ -66,6 +84,11 @@ class ObservabilityImpl final : public Observability {
                                       "OTEL_EXPORTER_PROMETHEUS_PORT) could not start: ") +
                           e.what());
       }
+    }
+    // Last: nothing after it can fail, so a failed init never leaves a reader thread behind.
+    if (mcfg.enabled && otlp_.metrics) {
+      metric_reader_ = std::make_unique<otlp::OtlpMetricReader>(meters_, *otlp_.metrics,
+                                                                otlp_.reader, *otlp_.metric_stats);
     }
   }
 
@@ -88,11 +111,24 @@ class ObservabilityImpl final : public Observability {
   InMemorySpanExporter* memory_exporter() override { return memory_; }
 
   const Tracer& default_tracer() const { return tracer_; }
+  void set_batch_export_timeout(std::chrono::milliseconds t) { batch_export_timeout_ = t; }
   const std::string& requested_service_name() const { return requested_service_name_; }
 
   void shutdown_all() {
     if (server_) server_->stop();
+    // The final span flush must end within the batch export timeout even when the collector is
+    // down: no OTLP request runs past it.
+    if (otlp_.span_exporter != nullptr) {
+      otlp_.span_exporter->cap_deadline(otlp::deadline_after(batch_export_timeout_));
+    }
     provider_.shutdown();
+    if (metric_reader_) metric_reader_->shutdown(otlp_.reader.timeout);
+  }
+
+  bool flush_all() {
+    const bool spans = provider_.force_flush();
+    const bool metrics = !metric_reader_ || metric_reader_->force_flush();
+    return spans && metrics;
   }
 
  private:
@@ -107,6 +143,8 @@ class ObservabilityImpl final : public Observability {
     }
   }
 
+  OtlpSetup otlp_;  // first: its stats outlive the exporters and the self-metrics
+  std::chrono::milliseconds batch_export_timeout_{30000};
   MeterProvider meters_;
   Meter meter_;
   AdminAraMetrics metrics_;
@@ -121,7 +159,8 @@ class ObservabilityImpl final : public Observability {
   ScrapeStats scrape_stats_;
   prometheus::RenderOptions render_options_;
   std::vector<ObservableInstrument> self_metrics_;
-  std::unique_ptr<prometheus::MetricsServer> server_;  // last: stopped before the rest goes
+  std::unique_ptr<otlp::OtlpMetricReader> metric_reader_;  // reads meters_; goes before them
+  std::unique_ptr<prometheus::MetricsServer> server_;      // last: stopped before the rest goes
 };
 
 std::mutex g_mu;
@@ -139,6 +178,18 @@ ObservabilityImpl* build(const Options& options) {
   config::TracingConfig cfg = config::load_tracing_config(options, env);
   const config::MetricsConfig mcfg = config::load_metrics_config(options, env);
   const config::ProfilerConfig pcfg = config::load_profiler_config(options, env);
+  OtlpSetup otlp;
+  const bool otlp_traces =
+      cfg.enabled && std::find(cfg.exporter_names.begin(), cfg.exporter_names.end(), "otlp") !=
+                         cfg.exporter_names.end();
+  std::optional<config::OtlpExporterConfig> otlp_trace_config;
+  if (otlp_traces) {
+    otlp_trace_config = config::load_otlp_exporter_config(env, config::OtlpSignal::kTraces);
+  }
+  if (mcfg.enabled && mcfg.otlp) {
+    otlp.metrics = config::load_otlp_exporter_config(env, config::OtlpSignal::kMetrics);
+    otlp.reader = config::load_otlp_metric_reader_config(env);
+  }
   std::vector<std::string> warnings = env.warnings();
   if (options.strict_config && !warnings.empty()) {
     std::string msg = "invalid observability configuration:";
@@ -154,6 +205,12 @@ ObservabilityImpl* build(const Options& options) {
     if (name == "console") {
       std::ostream& out = options.console_output != nullptr ? *options.console_output : std::cout;
       exporters.push_back(make_console_exporter(out));
+    } else if (name == "otlp") {
+      if (!otlp_trace_config) continue;  // tracing is disabled
+      auto e = std::make_shared<otlp::OtlpHttpSpanExporter>(std::move(*otlp_trace_config),
+                                                            *otlp.trace_stats);
+      otlp.span_exporter = e.get();
+      exporters.push_back(std::move(e));
     } else if (name == "memory") {
       auto m = std::make_shared<InMemorySpanExporter>();
       memory = m.get();
@@ -166,8 +223,12 @@ ObservabilityImpl* build(const Options& options) {
   for (const auto& e : options.span_exporters) {
     if (e) exporters.push_back(e);
   }
-  return new ObservabilityImpl(std::move(cfg), mcfg, pcfg, std::move(exporters), std::move(names),
-                               memory, std::move(warnings), options.service_name);
+  const auto batch_timeout = cfg.batch.export_timeout;
+  auto* impl =
+      new ObservabilityImpl(std::move(cfg), mcfg, pcfg, std::move(exporters), std::move(names),
+                            memory, std::move(warnings), options.service_name, std::move(otlp));
+  impl->set_batch_export_timeout(batch_timeout);
+  return impl;
 }
 
 }  // namespace
@@ -227,7 +288,7 @@ void shutdown() {
 
 bool force_flush() {
   ObservabilityImpl* cur = g_current.load(std::memory_order_acquire);
-  return cur == nullptr || cur->tracer_provider().force_flush();
+  return cur == nullptr || cur->flush_all();
 }
 
 Span start_span(std::string_view name, Attributes attributes) {

@@ -36,7 +36,9 @@ class ProcessStatsCache {
 
 std::vector<ObservableInstrument> register_self_metrics(MeterProvider& meters,
                                                         TracerProvider& tracing,
-                                                        const ScrapeStats* scrapes) {
+                                                        const ScrapeStats* scrapes,
+                                                        const otlp::OtlpStats* otlp_traces,
+                                                        const otlp::OtlpStats* otlp_metrics) {
   std::vector<ObservableInstrument> out;
   Meter self = meters.get_meter("adminara.obs", version());
   auto counter = [&](std::string_view name, std::string_view description, auto read) {
@@ -71,6 +73,39 @@ std::vector<ObservableInstrument> register_self_metrics(MeterProvider& meters,
   counter("adminara_obs_prometheus_metrics_dropped",
           "Metrics left out of a scrape because another metric had the same name and another type",
           [scrapes] { return scrapes->metrics_dropped.load(std::memory_order_relaxed); });
+
+  // The OTLP exporters, one series per signal.
+  using OtlpField = std::atomic<std::uint64_t> otlp::OtlpStats::*;
+  auto otlp_counter = [&](std::string_view name, std::string_view description, OtlpField field) {
+    out.push_back(self.create_observable_counter(
+        name,
+        [otlp_traces, otlp_metrics, field](ObservableResult& r) {
+          r.observe(static_cast<double>((otlp_traces->*field).load(std::memory_order_relaxed)),
+                    {{"signal", "traces"}});
+          r.observe(static_cast<double>((otlp_metrics->*field).load(std::memory_order_relaxed)),
+                    {{"signal", "metrics"}});
+        },
+        {.description = description}));
+  };
+  if (otlp_traces != nullptr && otlp_metrics != nullptr) {
+    otlp_counter("adminara_obs_otlp_requests",
+                 "HTTP requests sent to the OTLP endpoint, retries included",
+                 &otlp::OtlpStats::requests);
+    otlp_counter("adminara_obs_otlp_retries", "OTLP requests that were retries of a failed one",
+                 &otlp::OtlpStats::retries);
+    otlp_counter("adminara_obs_otlp_export_failures",
+                 "OTLP exports given up after retries, or not retried (their data is lost)",
+                 &otlp::OtlpStats::export_failures);
+    otlp_counter("adminara_obs_otlp_rejected",
+                 "Spans or data points the OTLP receiver rejected in a partial success",
+                 &otlp::OtlpStats::rejected);
+    const otlp::OtlpStats* ms = otlp_metrics;
+    counter("adminara_obs_metric_points_exported", "Metric data points the OTLP receiver accepted",
+            [ms] { return ms->points_exported.load(std::memory_order_relaxed); });
+    counter("adminara_obs_metric_points_dropped",
+            "Metric data points lost: in OTLP exports that failed, or rejected by the receiver",
+            [ms] { return ms->points_dropped.load(std::memory_order_relaxed); });
+  }
 
   // The standard process metrics (names as Prometheus client libraries export them).
   auto cache = std::make_shared<ProcessStatsCache>();

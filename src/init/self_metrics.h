@@ -9,6 +9,7 @@
 
 #include "adminara/obs/metrics.h"
 #include "adminara/obs/tracer.h"
+#include "export/otlp/http_sender.h"
 
 namespace adminara::obs {
 
@@ -20,9 +21,12 @@ struct ScrapeStats {
 };
 
 /// Registers the self-metrics and process metrics; they stay registered while the returned
-/// handles live. `scrapes` must outlive them.
+/// handles live. `scrapes`, `otlp_traces` and `otlp_metrics` (the OTLP exporters' counters, each
+/// reported with attribute signal="traces" / "metrics") must outlive them.
 std::vector<ObservableInstrument> register_self_metrics(MeterProvider& meters,
                                                         TracerProvider& tracing,
-                                                        const ScrapeStats* scrapes);
+                                                        const ScrapeStats* scrapes,
+                                                        const otlp::OtlpStats* otlp_traces,
+                                                        const otlp::OtlpStats* otlp_metrics);
 
 }  // namespace adminara::obs

@@ -243,10 +243,10 @@ TEST_F(ObservabilityTest, StrictConfigTurnsWarningsIntoErrors) {
   EXPECT_FALSE(obs.config_warnings().empty());
 }
 
-TEST_F(ObservabilityTest, ProductionDefaultsToNoConsoleOutput) {
+TEST_F(ObservabilityTest, ProductionDefaultsToOtlpAndNoConsoleOutput) {
   Observability& obs = init_observability(options_with_env({{"ADMINARA_ENV", "production"}}));
   EXPECT_EQ(obs.deployment_environment(), "production");
-  EXPECT_TRUE(obs.span_exporter_names().empty());
+  EXPECT_EQ(obs.span_exporter_names(), std::vector<std::string>{"otlp"});
   Observability& dev = (shutdown(), init_observability(options_with_env({})));
   EXPECT_EQ(dev.deployment_environment(), "development");
   EXPECT_EQ(dev.span_exporter_names(), std::vector<std::string>{"console"});

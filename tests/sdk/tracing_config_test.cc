@@ -418,8 +418,8 @@ std::vector<std::string> exporters(EnvMap env, std::vector<std::string>* warning
 
 TEST(TracingConfig, ExporterDefaultsDependOnTheDeployment) {
   EXPECT_THAT(exporters({}), ElementsAre("console"));
-  EXPECT_THAT(exporters({{"ADMINARA_ENV", "production"}}), IsEmpty());
-  EXPECT_THAT(exporters({{"NODE_ENV", "production"}}), IsEmpty());
+  EXPECT_THAT(exporters({{"ADMINARA_ENV", "production"}}), ElementsAre("otlp"));
+  EXPECT_THAT(exporters({{"NODE_ENV", "production"}}), ElementsAre("otlp"));
 }
 
 TEST(TracingConfig, ExporterList) {
@@ -443,7 +443,7 @@ TEST(TracingConfig, NoneCombinedWithOthersIsDropped) {
               ElementsAre("console"));
   EXPECT_THAT(warnings, ElementsAre("OTEL_TRACES_EXPORTER=\"none,console\": none cannot be "
                                     "combined with other exporters; accepted: none alone, or a "
-                                    "list of console, memory; using console"));
+                                    "list of console, memory, otlp; using console"));
 }
 
 TEST(TracingConfig, UnknownExporterWarnsAndIsSkipped) {
@@ -456,24 +456,19 @@ TEST(TracingConfig, UnknownExporterWarnsAndIsSkipped) {
   // Nothing usable left: the variable behaves as unset.
   EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "jaeger"}}, &warnings), ElementsAre("console"));
   EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "jaeger"}, {"ADMINARA_ENV", "production"}}),
-              IsEmpty());
+              ElementsAre("otlp"));
 }
 
-TEST(TracingConfig, OtlpIsNotAvailableYet) {
+TEST(TracingConfig, OtlpIsAnExporter) {
   std::vector<std::string> warnings;
-  EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "otlp"}}, &warnings), ElementsAre("console"));
-  EXPECT_THAT(warnings, ElementsAre("OTEL_TRACES_EXPORTER=\"otlp\": otlp is not available yet; "
-                                    "accepted: console, memory, none; using console"));
-  EXPECT_THAT(
-      exporters({{"OTEL_TRACES_EXPORTER", "otlp"}, {"ADMINARA_ENV", "production"}}, &warnings),
-      IsEmpty());
-  EXPECT_THAT(warnings, ElementsAre(HasSubstr("otlp is not available yet; accepted: console, "
-                                              "memory, none; using none")));
+  EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "otlp"}}, &warnings), ElementsAre("otlp"));
+  EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "OTLP, console"}}, &warnings),
+              ElementsAre("otlp", "console"));
   EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "otlp,memory"}}, &warnings),
-              ElementsAre("memory"));
-  EXPECT_THAT(warnings, ElementsAre(HasSubstr("; using memory")));
-  EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "otlp,none"}}, &warnings), IsEmpty());
-  EXPECT_THAT(warnings, ElementsAre(HasSubstr("; using none")));
+              ElementsAre("otlp", "memory"));
+  EXPECT_THAT(warnings, IsEmpty());
+  EXPECT_THAT(exporters({{"OTEL_TRACES_EXPORTER", "otlp,none"}}, &warnings), ElementsAre("otlp"));
+  EXPECT_THAT(warnings, ElementsAre(HasSubstr("none cannot be combined with other exporters")));
 }
 
 TEST(TracingConfig, OptionsTracesExporterWins) {

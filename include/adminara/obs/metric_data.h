@@ -73,9 +73,12 @@ struct HistogramPoint {
   std::vector<std::uint64_t> bucket_counts;
   std::uint64_t count = 0;
   double sum = 0;
-  /// Meaningful only when count > 0.
+  /// Meaningful only when count > 0 and has_min_max.
   double min = 0;
   double max = 0;
+  /// False when min and max are not known: a delta point made by the OTLP metric reader from
+  /// two cumulative ones knows its interval's extremes only when they are new overall extremes.
+  bool has_min_max = true;
   /// At most one per bucket: the latest value that fell in it while a sampled span was active.
   std::vector<Exemplar> exemplars;
 };

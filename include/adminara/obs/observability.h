@@ -48,8 +48,9 @@ struct Options {
   std::vector<KeyValue> resource_attributes;
   /// Unset: ENABLE_TRACING (default true) and OTEL_SDK_DISABLED (default false).
   std::optional<bool> enable_tracing;
-  /// Comma list of console, memory, none. Empty: OTEL_TRACES_EXPORTER, else console in
-  /// development and none in production (deployment from ADMINARA_ENV).
+  /// Comma list of console, memory, otlp, none. Empty: OTEL_TRACES_EXPORTER, else console in
+  /// development and otlp in production (deployment from ADMINARA_ENV). otlp sends to
+  /// OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT (default http://localhost:4318/v1/traces).
   std::string traces_exporter;
   /// Exporters added in code, in addition to the ones named by traces_exporter.
   std::vector<std::shared_ptr<SpanExporter>> span_exporters;
@@ -59,7 +60,8 @@ struct Options {
   std::optional<ProcessorKind> span_processor;
   /// Unset: ENABLE_METRICS (default true) and OTEL_SDK_DISABLED (default false).
   std::optional<bool> enable_metrics;
-  /// prometheus or none. Empty: OTEL_METRICS_EXPORTER, else prometheus.
+  /// Comma list of prometheus, otlp, or none. Empty: OTEL_METRICS_EXPORTER, else prometheus.
+  /// otlp exports every OTEL_METRIC_EXPORT_INTERVAL to OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT.
   std::string metrics_exporter;
   /// Unset: OTEL_EXPORTER_PROMETHEUS_HOST, else localhost.
   std::optional<std::string> prometheus_host;

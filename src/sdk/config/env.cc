@@ -98,8 +98,8 @@ int hex_value(char c) {
   return -1;
 }
 
-// Decodes %XX escapes (RFC 3986 section 2.1; '+' is a literal plus, not a space). Returns false
-// and names the bad escape in `bad` when a '%' is not followed by two hex digits.
+}  // namespace
+
 bool percent_decode(std::string_view in, std::string& out, std::string& bad) {
   out.clear();
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -118,8 +118,6 @@ bool percent_decode(std::string_view in, std::string& out, std::string& bad) {
   }
   return true;
 }
-
-}  // namespace
 
 EnvReader::EnvReader(Getter getter) : getter_(std::move(getter)) {
   if (!getter_) {

@@ -90,6 +90,10 @@ std::string normalize_word(std::string_view value);
 /// value, so that a warning is always one readable line.
 std::string quoted(std::string_view value);
 
+/// Decodes %XX escapes (RFC 3986 section 2.1; '+' is a literal plus, not a space) into `out`.
+/// Returns false and sets `bad` to the bad escape when a '%' is not followed by two hex digits.
+bool percent_decode(std::string_view in, std::string& out, std::string& bad);
+
 /// Parses OTEL_RESOURCE_ATTRIBUTES (`k1=v1,k2=v2`, values percent-decoded). On any error the
 /// whole value is rejected: returns nullopt and sets `error` (when not null) to a message naming
 /// the problem. Keys and values are trimmed of surrounding whitespace before decoding, so

@@ -12,8 +12,8 @@ MetricsConfig load_metrics_config(const Options& options, EnvReader& env) {
       options.enable_metrics ? *options.enable_metrics : env.get_bool("ENABLE_METRICS", true);
   c.enabled = metrics && !sdk_disabled;
 
-  // "otlp" and "console" are OTel's other metric exporters; they are accepted words that this
-  // build does not provide yet, so they warn instead of being silently ignored.
+  // "console" is OTel's other metric exporter; it is an accepted word that this build does not
+  // provide yet, so it warns instead of being silently ignored.
   static constexpr std::array<std::string_view, 4> kExporters = {"prometheus", "none", "otlp",
                                                                  "console"};
   std::optional<std::vector<std::string>> names;
@@ -27,10 +27,12 @@ MetricsConfig load_metrics_config(const Options& options, EnvReader& env) {
   }
   if (names) {
     c.prometheus = std::find(names->begin(), names->end(), "prometheus") != names->end();
+    c.otlp = std::find(names->begin(), names->end(), "otlp") != names->end();
     for (const auto& n : *names) {
-      if (n == "otlp" || n == "console") {
-        env.warn(source + ": the " + n +
-                 " metrics exporter is not available in this build; accepted: prometheus, none");
+      if (n == "console") {
+        env.warn(source +
+                 ": the console metrics exporter is not available in this build; "
+                 "accepted: prometheus, otlp, none");
       }
     }
   }

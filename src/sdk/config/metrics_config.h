@@ -14,8 +14,9 @@ namespace adminara::obs::config {
 struct MetricsConfig {
   // (Options::enable_metrics, else ENABLE_METRICS) && !OTEL_SDK_DISABLED
   bool enabled = true;
-  // OTEL_METRICS_EXPORTER: prometheus (default) or none.
+  // OTEL_METRICS_EXPORTER: a list of prometheus (default), otlp; or none.
   bool prometheus = true;
+  bool otlp = false;
   std::string prometheus_host = "localhost";  // OTEL_EXPORTER_PROMETHEUS_HOST
   int prometheus_port = 9464;                 // OTEL_EXPORTER_PROMETHEUS_PORT (0: any free port)
   bool unit_suffixes = false;                 // ADMINARA_PROMETHEUS_UNIT_SUFFIXES

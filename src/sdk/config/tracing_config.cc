@@ -96,15 +96,15 @@ std::shared_ptr<const Sampler> ratio_from_arg(EnvReader& env) {
   return trace_id_ratio_sampler(env.get_double("OTEL_TRACES_SAMPLER_ARG", 1.0, 0.0, 1.0));
 }
 
-// Options::traces_exporter wins when non-empty. `none` alone selects no exporter; `otlp` is
-// accepted as a word but has no exporter yet. Anything that leaves no usable choice falls back
-// to the deployment's default: console in development, none in production.
+// Options::traces_exporter wins when non-empty. `none` alone selects no exporter. Anything that
+// leaves no usable choice falls back to the deployment's default: console in development, otlp
+// in production (OTel's default exporter).
 std::vector<std::string> exporter_names_from(const Options& options, EnvReader& env,
                                              std::string_view deployment_environment) {
   static constexpr std::array<std::string_view, 4> kExporters = {"console", "memory", "none",
                                                                  "otlp"};
   const std::vector<std::string> fallback = deployment_environment == kProduction
-                                                ? std::vector<std::string>{}
+                                                ? std::vector<std::string>{"otlp"}
                                                 : std::vector<std::string>{"console"};
   std::string source = "Options::traces_exporter";
   std::string value = options.traces_exporter;
@@ -118,28 +118,16 @@ std::vector<std::string> exporter_names_from(const Options& options, EnvReader& 
   }
   if (!names) return fallback;
 
-  auto remove = [&](std::string_view name) {
-    const auto it = std::find(names->begin(), names->end(), name);
-    if (it == names->end()) return false;
-    names->erase(it);
-    return true;
-  };
-  const bool had_otlp = remove("otlp");
-  const bool had_none = remove("none");
-  std::vector<std::string> result = *names;
-  if (had_none && !result.empty()) {
+  const auto none = std::find(names->begin(), names->end(), "none");
+  if (none == names->end()) return *names;
+  names->erase(none);
+  if (!names->empty()) {
     env.warn(source + "=" + quoted(value) +
              ": none cannot be combined with other exporters; accepted: none alone, or a list "
-             "of console, memory; using " +
-             join(result, "none"));
+             "of console, memory, otlp; using " +
+             join(*names, "none"));
   }
-  if (had_otlp) {
-    if (result.empty() && !had_none) result = fallback;
-    env.warn(source + "=" + quoted(value) +
-             ": otlp is not available yet; accepted: console, memory, none; using " +
-             join(result, "none"));
-  }
-  return result;
+  return *names;
 }
 
 BatchOptions batch_options_from(EnvReader& env) {
