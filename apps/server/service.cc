@@ -239,7 +239,17 @@ obs::jobs::Json AdminAraService::rotate_turn_secret() {
 obs::jobs::Json AdminAraService::cleanup_sessions() {
   const ExpiryLimits limits{config_.queue_max_wait.count(), config_.call_connect_timeout.count(),
                             config_.call_max_duration.count()};
-  const ExpiryResult r = store_.expire(limits, now_());
+  const std::int64_t now = now_();
+  const ExpiryResult r = store_.expire(limits, now);
+  // The previous TURN secret's validity passed: the TURN server should stop accepting it.
+  bool dropped_previous = false;
+  if (file_lists_previous_.load()) {
+    const TurnSecrets s = store_.turn_secrets();
+    if (s.previous_valid_until_ms <= now) {
+      write_secrets_file(s);
+      dropped_previous = true;
+    }
+  }
   if (r.wait_expired)
     tickets_expired_.add(static_cast<double>(r.wait_expired), {{"reason", "wait_timeout"}});
   if (r.connect_expired)
@@ -248,7 +258,8 @@ obs::jobs::Json AdminAraService::cleanup_sessions() {
     tickets_expired_.add(static_cast<double>(r.calls_timed_out), {{"reason", "call_timeout"}});
   return {{"wait_expired", r.wait_expired},
           {"connect_expired", r.connect_expired},
-          {"calls_timed_out", r.calls_timed_out}};
+          {"calls_timed_out", r.calls_timed_out},
+          {"previous_turn_secret_dropped", dropped_previous}};
 }
 
 obs::jobs::Json AdminAraService::apply_retention() {
@@ -259,7 +270,7 @@ obs::jobs::Json AdminAraService::apply_retention() {
 // The file a TURN server's secret store is fed from: the current secret, then the previous one
 // while it is valid, one per line. Written to a temporary file with mode 0600 and renamed, so a
 // reader never sees half a file.
-void AdminAraService::write_secrets_file(const TurnSecrets& secrets) const {
+void AdminAraService::write_secrets_file(const TurnSecrets& secrets) {
   const std::string& path = config_.turn_secrets_file;
   if (path.empty()) return;
   const std::string tmp = path + ".tmp";
@@ -282,6 +293,7 @@ void AdminAraService::write_secrets_file(const TurnSecrets& secrets) const {
     throw std::runtime_error("cannot rename '" + tmp + "' to TURN_SECRETS_FILE '" + path +
                              "': " + std::strerror(errno));
   }
+  file_lists_previous_.store(!secrets.previous.empty() && secrets.previous_valid_until_ms > now_());
 }
 
 }  // namespace adminara::server

@@ -9,6 +9,7 @@
 // Thread-safety: every method may be called concurrently (the store serialises state changes).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -80,7 +81,8 @@ class AdminAraService {
   /// Credentials for `user` (1 to 128 characters, no ':' or control characters; else 400).
   TurnCredentials turn_credentials(std::string_view user);
 
-  /// The maintenance jobs. Each returns a JSON summary without any secret.
+  /// The maintenance jobs. Each returns a JSON summary without any secret. cleanup_sessions()
+  /// also rewrites TURN_SECRETS_FILE without the previous secret once its validity has passed.
   obs::jobs::Json rotate_turn_secret();
   obs::jobs::Json cleanup_sessions();
   obs::jobs::Json apply_retention();
@@ -92,7 +94,10 @@ class AdminAraService {
   StateStore& store() { return store_; }
 
  private:
-  void write_secrets_file(const TurnSecrets& secrets) const;
+  void write_secrets_file(const TurnSecrets& secrets);
+
+  // The secrets file lists a previous secret (so session_cleanup drops it once it expired).
+  std::atomic<bool> file_lists_previous_{false};
 
   ServerConfig config_;
   StateStore& store_;

@@ -215,6 +215,17 @@ TEST_F(ServiceTest, RotationKeepsThePreviousSecretValidForTheCredentialTtl) {
   struct stat st {};
   ASSERT_EQ(::stat(config.turn_secrets_file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // Once the previous secret's validity passed, session_cleanup drops it from the file.
+  EXPECT_EQ(service->cleanup_sessions()["previous_turn_secret_dropped"], false);
+  now += 86400 * 1000LL;
+  EXPECT_EQ(service->cleanup_sessions()["previous_turn_secret_dropped"], true);
+  std::ifstream after(config.turn_secrets_file);
+  std::string only, nothing;
+  std::getline(after, only);
+  EXPECT_EQ(only, s.current);
+  EXPECT_FALSE(std::getline(after, nothing));
+  EXPECT_EQ(service->cleanup_sessions()["previous_turn_secret_dropped"], false);  // once
   std::filesystem::remove_all(dir);
 }
 
