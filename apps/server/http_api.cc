@@ -303,14 +303,7 @@ struct HttpApi::Impl {
 
   void begin(const httplib::Request& req) {
     if (t_request.active) abandon();
-    auto header = [&req](std::string_view name) -> std::optional<std::string> {
-      auto [first, last] = req.headers.equal_range(std::string(name));
-      if (first == last) return std::nullopt;
-      std::string v = first->second;
-      for (auto it = std::next(first); it != last; ++it) v += "," + it->second;
-      return v;
-    };
-    const obs::Context parent = obs::extract(header);
+    const obs::Context parent = obs::extract(req.headers);
     t_request.span =
         obs::start_span(req.method,
                         {{"http.request.method", req.method},
