@@ -30,17 +30,22 @@ std::string base64(const unsigned char* data, std::size_t n) {
   return out;
 }
 
-std::string random_hex(std::size_t bytes) {
-  unsigned char buf[32];
-  if (bytes > sizeof(buf) || RAND_bytes(buf, static_cast<int>(bytes)) != 1) {
+// `n` bytes from the OS's CSPRNG (OpenSSL). Throws std::runtime_error if it fails.
+std::vector<unsigned char> random_bytes(std::size_t n) {
+  std::vector<unsigned char> buf(n);
+  if (RAND_bytes(buf.data(), static_cast<int>(n)) != 1) {
     throw std::runtime_error("the system's random number generator failed");
   }
+  return buf;
+}
+
+std::string random_hex(std::size_t bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes * 2);
-  for (std::size_t i = 0; i < bytes; ++i) {
-    out += kHex[buf[i] >> 4];
-    out += kHex[buf[i] & 15];
+  for (unsigned char b : random_bytes(bytes)) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
   }
   return out;
 }
@@ -84,10 +89,7 @@ std::string turn_credential(std::string_view secret, std::string_view username) 
 }
 
 std::string random_secret_base64(std::size_t n) {
-  std::vector<unsigned char> buf(n);
-  if (RAND_bytes(buf.data(), static_cast<int>(n)) != 1) {
-    throw std::runtime_error("the system's random number generator failed");
-  }
+  const std::vector<unsigned char> buf = random_bytes(n);
   return base64(buf.data(), n);
 }
 
