@@ -130,19 +130,19 @@ std::filesystem::path make_temp_dir(const std::string& prefix) {
   return tmpl;
 }
 
-std::string read_whole_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // A PromQL string literal (JSON's escaping is a subset of what PromQL accepts).
 std::string promql_string(const std::string& s) {
   return nlohmann::json(s).dump();
 }
 
 }  // namespace
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 int free_loopback_port() {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -380,7 +380,7 @@ void PrometheusServer::wait_for_scrapes(int n, std::chrono::seconds timeout) con
 
 std::string PrometheusServer::log_tail() const {
   constexpr int kLines = 30;
-  std::string text = read_whole_file(log_);
+  std::string text = read_file(log_);
   std::size_t start = text.size();
   for (int lines = 0; start > 0 && lines <= kLines;) {
     --start;
@@ -444,11 +444,11 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
 }
 
 std::string ChildProcess::output() const {
-  return read_whole_file(options_.stdout_path);
+  return read_file(options_.stdout_path);
 }
 
 std::string ChildProcess::errors() const {
-  return read_whole_file(options_.stderr_path);
+  return read_file(options_.stderr_path);
 }
 
 }  // namespace adminara::obs::testing

@@ -31,6 +31,9 @@ namespace adminara::obs::testing {
 /// Throws std::system_error when no socket can be bound.
 int free_loopback_port();
 
+/// The whole content of `path` (empty when it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+
 struct PromtoolResult {
   int exit_code;       // promtool's exit status: 0 valid, 1 parse error, 3 lint problems
   std::string output;  // its stdout and stderr together

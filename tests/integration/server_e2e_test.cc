@@ -33,13 +33,6 @@ namespace fs = std::filesystem;
 
 const fs::path kDeploy = ADMINARA_DEPLOY_DIR;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Replaces every match of `pattern` in `text`.
 std::string replace_all(const std::string& text, const std::string& pattern,
                         const std::string& with) {
