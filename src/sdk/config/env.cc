@@ -279,40 +279,55 @@ std::optional<std::vector<std::string>> EnvReader::parse_list(
   return items;
 }
 
+std::string for_each_list_member(
+    std::string_view list,
+    const std::function<std::string(std::string_view key, std::string_view value,
+                                    std::string_view whole)>& member) {
+  std::string_view rest = list;
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view whole = trim_whitespace(rest.substr(0, comma));
+    if (!whole.empty()) {
+      const auto eq = whole.find('=');
+      if (eq == std::string_view::npos) return "member " + quoted(whole) + " has no '='";
+      const std::string_view key = trim_whitespace(whole.substr(0, eq));
+      if (key.empty()) return "member " + quoted(whole) + " has an empty key";
+      std::string problem = member(key, trim_whitespace(whole.substr(eq + 1)), whole);
+      if (!problem.empty()) return problem;
+    }
+    if (comma == std::string_view::npos) return {};
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+std::string bad_escape_message(std::string_view member, std::string_view bad) {
+  return "member " + quoted(member) + " has the bad percent-escape " + quoted(bad) +
+         " (expected % and two hex digits)";
+}
+
 std::optional<std::vector<KeyValue>> parse_resource_attributes(std::string_view value,
                                                                std::string* error) {
-  auto fail = [error](std::string message) -> std::optional<std::vector<KeyValue>> {
-    if (error != nullptr) *error = std::move(message);
-    return std::nullopt;
-  };
   std::vector<KeyValue> out;
   std::string key;
   std::string decoded;
   std::string bad;
-  std::string_view rest = value;
-  while (true) {
-    const auto comma = rest.find(',');
-    const std::string_view member = trim_whitespace(rest.substr(0, comma));
-    if (!member.empty()) {
-      const auto eq = member.find('=');
-      if (eq == std::string_view::npos) return fail("member " + quoted(member) + " has no '='");
-      const std::string_view raw_key = trim_whitespace(member.substr(0, eq));
-      if (raw_key.empty()) return fail("member " + quoted(member) + " has an empty key");
-      if (!percent_decode(raw_key, key, bad) ||
-          !percent_decode(trim_whitespace(member.substr(eq + 1)), decoded, bad)) {
-        return fail("member " + quoted(member) + " has the bad percent-escape " + quoted(bad) +
-                    " (expected % and two hex digits)");
-      }
-      auto it =
-          std::find_if(out.begin(), out.end(), [&](const KeyValue& kv) { return kv.key == key; });
-      if (it != out.end()) {
-        it->value = AttributeValue(decoded);
-      } else {
-        out.push_back(KeyValue{key, AttributeValue(decoded)});
-      }
-    }
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
+  std::string problem = for_each_list_member(
+      value, [&](std::string_view raw_key, std::string_view raw_value, std::string_view whole) {
+        if (!percent_decode(raw_key, key, bad) || !percent_decode(raw_value, decoded, bad)) {
+          return bad_escape_message(whole, bad);
+        }
+        auto it =
+            std::find_if(out.begin(), out.end(), [&](const KeyValue& kv) { return kv.key == key; });
+        if (it != out.end()) {
+          it->value = AttributeValue(decoded);
+        } else {
+          out.push_back(KeyValue{key, AttributeValue(decoded)});
+        }
+        return std::string();
+      });
+  if (!problem.empty()) {
+    if (error != nullptr) *error = std::move(problem);
+    return std::nullopt;
   }
   return out;
 }

@@ -94,6 +94,19 @@ std::string quoted(std::string_view value);
 /// Returns false and sets `bad` to the bad escape when a '%' is not followed by two hex digits.
 bool percent_decode(std::string_view in, std::string& out, std::string& bad);
 
+/// Walks a `k1=v1,k2=v2` list (how OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_*_HEADERS are
+/// written): members are trimmed and empty ones skipped; `member(key, value, whole)` gets the
+/// trimmed key (never empty), the trimmed raw value and the whole member. Returns the first
+/// problem: a member without '=' or with an empty key, or the non-empty message `member`
+/// returned; an empty string when the whole list was read.
+std::string for_each_list_member(
+    std::string_view list,
+    const std::function<std::string(std::string_view key, std::string_view value,
+                                    std::string_view whole)>& member);
+
+/// The message for a list member with a bad %XX escape (percent_decode's `bad`).
+std::string bad_escape_message(std::string_view member, std::string_view bad);
+
 /// Parses OTEL_RESOURCE_ATTRIBUTES (`k1=v1,k2=v2`, values percent-decoded). On any error the
 /// whole value is rejected: returns nullopt and sets `error` (when not null) to a message naming
 /// the problem. Keys and values are trimmed of surrounding whitespace before decoding, so

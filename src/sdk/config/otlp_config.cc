@@ -126,46 +126,31 @@ OtlpEndpoint signal_endpoint(OtlpEndpoint base, OtlpSignal signal) {
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_otlp_headers(
     std::string_view value, std::string* error) {
-  using Headers = std::vector<std::pair<std::string, std::string>>;
-  auto fail = [error](std::string message) -> std::optional<Headers> {
-    if (error != nullptr) *error = std::move(message);
-    return std::nullopt;
-  };
-  Headers out;
+  std::vector<std::pair<std::string, std::string>> out;
   std::string decoded;
   std::string bad;
-  std::string_view rest = value;
-  while (true) {
-    const auto comma = rest.find(',');
-    const std::string_view member = trim_whitespace(rest.substr(0, comma));
-    if (!member.empty()) {
-      const auto eq = member.find('=');
-      if (eq == std::string_view::npos) return fail("member " + quoted(member) + " has no '='");
-      const std::string_view key = trim_whitespace(member.substr(0, eq));
-      if (key.empty()) return fail("member " + quoted(member) + " has an empty key");
-      for (char c : key) {
-        if (!is_token_char(c)) {
-          return fail("the key " + quoted(key) + " is not an HTTP header name");
+  std::string problem = for_each_list_member(
+      value, [&](std::string_view key, std::string_view raw_value, std::string_view whole) {
+        for (char c : key) {
+          if (!is_token_char(c)) return "the key " + quoted(key) + " is not an HTTP header name";
         }
-      }
-      if (!percent_decode(trim_whitespace(member.substr(eq + 1)), decoded, bad)) {
-        return fail("member " + quoted(member) + " has the bad percent-escape " + quoted(bad) +
-                    " (expected % and two hex digits)");
-      }
-      if (decoded.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-        return fail("the value of " + quoted(key) + " contains CR, LF or NUL once decoded");
-      }
-      const std::string lower_key = lower_ascii(key);
-      auto it = std::find_if(out.begin(), out.end(),
-                             [&](const auto& kv) { return lower_ascii(kv.first) == lower_key; });
-      if (it != out.end()) {
-        it->second = decoded;
-      } else {
-        out.emplace_back(std::string(key), decoded);
-      }
-    }
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
+        if (!percent_decode(raw_value, decoded, bad)) return bad_escape_message(whole, bad);
+        if (decoded.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+          return "the value of " + quoted(key) + " contains CR, LF or NUL once decoded";
+        }
+        const std::string lower_key = lower_ascii(key);
+        auto it = std::find_if(out.begin(), out.end(),
+                               [&](const auto& kv) { return lower_ascii(kv.first) == lower_key; });
+        if (it != out.end()) {
+          it->second = decoded;
+        } else {
+          out.emplace_back(std::string(key), decoded);
+        }
+        return std::string();
+      });
+  if (!problem.empty()) {
+    if (error != nullptr) *error = std::move(problem);
+    return std::nullopt;
   }
   return out;
 }
