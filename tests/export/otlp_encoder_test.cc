@@ -255,8 +255,11 @@ struct Fixture {
   }
 };
 
-pb::ExportTraceServiceRequest decode_traces(const std::string& body, Encoding e) {
-  pb::ExportTraceServiceRequest req;
+// An export request decoded from `body` with the generated classes (JSON through the OTLP/JSON
+// rules).
+template <class Request>
+Request decode(const std::string& body, Encoding e) {
+  Request req;
   if (e == Encoding::kProtobuf) {
     EXPECT_TRUE(req.ParseFromString(body));
   } else {
@@ -264,6 +267,10 @@ pb::ExportTraceServiceRequest decode_traces(const std::string& body, Encoding e)
     EXPECT_TRUE(testing::decode_otlp_json(body, req, &error)) << error << "\n" << body;
   }
   return req;
+}
+
+pb::ExportTraceServiceRequest decode_traces(const std::string& body, Encoding e) {
+  return decode<pb::ExportTraceServiceRequest>(body, e);
 }
 
 const pb::AnyValue& attr(const google::protobuf::RepeatedPtrField<pb::KeyValue>& list,
@@ -530,14 +537,7 @@ std::vector<MetricData> sample_metrics() {
 }
 
 pb::ExportMetricsServiceRequest decode_metrics(const std::string& body, Encoding e) {
-  pb::ExportMetricsServiceRequest req;
-  if (e == Encoding::kProtobuf) {
-    EXPECT_TRUE(req.ParseFromString(body));
-  } else {
-    std::string error;
-    EXPECT_TRUE(testing::decode_otlp_json(body, req, &error)) << error << "\n" << body;
-  }
-  return req;
+  return decode<pb::ExportMetricsServiceRequest>(body, e);
 }
 
 void check_metrics(const pb::ExportMetricsServiceRequest& req) {
