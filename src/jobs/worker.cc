@@ -80,6 +80,10 @@ struct Worker::State {
   void advance_schedule(const Job& job);
   // Finishes a failed attempt in the backend: retry with backoff, or fail for good.
   void finish_failure(const Running& r, const std::string& reason, bool unrecoverable);
+  // Backend calls that throw (a Redis outage) are logged once per outage and retried every second.
+  std::atomic<bool> backend_failing{false};
+  void backend_ok();
+  void backend_failed(std::string_view doing, const std::exception& e);
   void thread_exit() {
     std::lock_guard lock(mu);
     --live_threads;
@@ -204,9 +208,15 @@ void Worker::State::process_loop(Slot& slot) {
   while (job || !st.stop_requested()) {
     if (!job) {
       next_token(token);
-      job = q->move_to_active(token, options.lock_duration);
-      if (!job) {
-        q->wait_for_work(options.drain_delay, st);
+      try {
+        job = q->move_to_active(token, options.lock_duration);
+        if (!job) {
+          q->wait_for_work(options.drain_delay, st);
+          continue;
+        }
+        backend_ok();
+      } catch (const std::exception& e) {
+        backend_failed("taking a job", e);
         continue;
       }
     }
@@ -216,8 +226,30 @@ void Worker::State::process_loop(Slot& slot) {
     token.swap(next);
     // The completion found the queue empty: wait right away (wait_for_work returns at once when
     // a job arrived since).
-    if (!job && looked && !st.stop_requested()) q->wait_for_work(options.drain_delay, st);
+    if (!job && looked && !st.stop_requested()) {
+      try {
+        q->wait_for_work(options.drain_delay, st);
+      } catch (const std::exception& e) {
+        backend_failed("waiting for jobs", e);
+      }
+    }
   }
+}
+
+void Worker::State::backend_ok() {
+  if (backend_failing.load(std::memory_order_relaxed) && backend_failing.exchange(false)) {
+    common::log(common::LogLevel::kInfo,
+                "jobs: worker on queue " + queue_name + ": the backend answers again");
+  }
+}
+
+void Worker::State::backend_failed(std::string_view doing, const std::exception& e) {
+  if (!backend_failing.exchange(true)) {
+    common::log_warn("jobs: worker on queue " + queue_name + ": " + std::string(doing) +
+                     " failed: " + e.what() + "; retrying every second");
+  }
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, stop.get_token(), std::chrono::seconds(1), [] { return false; });
 }
 
 std::optional<Job> Worker::State::run(Job job, const std::string& token, const std::string& next,
@@ -282,21 +314,29 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
     error = std::make_exception_ptr(std::runtime_error(r->timeout_reason));
   } else if (!error) {
     FinishStatus st;
-    if (stop.stop_requested()) {
-      st = q->complete(job.id, token, std::move(result), job.options.remove_on_complete);
-    } else {
-      CompleteResult c =
-          q->complete_and_take(job.id, token, std::move(result), job.options.remove_on_complete,
-                               next, options.lock_duration);
-      st = c.status;
-      next_job = std::move(c.next);
-      looked = st == FinishStatus::kOk;
+    std::string why;
+    try {
+      if (stop.stop_requested()) {
+        st = q->complete(job.id, token, std::move(result), job.options.remove_on_complete);
+      } else {
+        CompleteResult c =
+            q->complete_and_take(job.id, token, std::move(result), job.options.remove_on_complete,
+                                 next, options.lock_duration);
+        st = c.status;
+        next_job = std::move(c.next);
+        looked = st == FinishStatus::kOk;
+      }
+      why = to_string(st);
+    } catch (const std::exception& e) {
+      // The job stays active; once its lock expires the stalled check gives it to a worker again.
+      st = FinishStatus::kNotActive;
+      why = e.what();
     }
     if (st == FinishStatus::kOk) {
       completed.add(1, {{"queue", queue_name}, {"job_name", job.name}});
     } else {
-      error = std::make_exception_ptr(std::runtime_error(
-          "job " + job.id + " could not be completed: " + std::string(to_string(st))));
+      error = std::make_exception_ptr(
+          std::runtime_error("job " + job.id + " could not be completed: " + why));
     }
   } else {
     std::string reason = "unknown exception";
@@ -326,16 +366,21 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
 void Worker::State::finish_failure(const Running& r, const std::string& reason,
                                    bool unrecoverable) {
   const int attempts = std::max(1, r.options.attempts);
-  FinishStatus st;
-  if (!unrecoverable && r.attempts_made + 1 < attempts) {
-    st = q->retry(r.id, r.token, reason, r.options.backoff.delay_after(r.attempts_made + 1));
-  } else {
-    st = q->fail(r.id, r.token, reason, r.options.remove_on_fail);
-    if (st == FinishStatus::kOk) failed.add(1, {{"queue", queue_name}, {"job_name", r.name}});
-  }
-  if (st != FinishStatus::kOk) {
-    common::log_warn("jobs: a failed job could not be moved on (" + std::string(to_string(st)) +
-                     ")");
+  try {
+    FinishStatus st;
+    if (!unrecoverable && r.attempts_made + 1 < attempts) {
+      st = q->retry(r.id, r.token, reason, r.options.backoff.delay_after(r.attempts_made + 1));
+    } else {
+      st = q->fail(r.id, r.token, reason, r.options.remove_on_fail);
+      if (st == FinishStatus::kOk) failed.add(1, {{"queue", queue_name}, {"job_name", r.name}});
+    }
+    if (st != FinishStatus::kOk) {
+      common::log_warn("jobs: a failed job could not be moved on (" + std::string(to_string(st)) +
+                       ")");
+    }
+  } catch (const std::exception& e) {
+    // The job stays active; once its lock expires the stalled check gives it to a worker again.
+    common::log_warn("jobs: failed job " + r.id + " could not be moved on: " + e.what());
   }
 }
 
@@ -382,17 +427,24 @@ void Worker::State::housekeeping_loop() {
         next_deadline = r->deadline;
       }
     }
-    if (now >= next_renew) {
-      for (const auto& r : snapshot) {
-        if (!r->finished.load(std::memory_order_acquire)) {
-          q->extend_lock(r->id, r->token, options.lock_duration);
+    try {
+      if (now >= next_renew) {
+        for (const auto& r : snapshot) {
+          if (!r->finished.load(std::memory_order_acquire)) {
+            q->extend_lock(r->id, r->token, options.lock_duration);
+          }
         }
+        next_renew = now + renew_every;
       }
-      next_renew = now + renew_every;
-    }
-    if (now >= next_stall_check) {
-      q->check_stalled(options.max_stalled_count, options.stalled_interval);
-      next_stall_check = now + options.stalled_interval.count();
+      if (now >= next_stall_check) {
+        q->check_stalled(options.max_stalled_count, options.stalled_interval);
+        next_stall_check = now + options.stalled_interval.count();
+      }
+    } catch (const std::exception& e) {
+      // Retried at the next turn (at most a second away); the processing threads log the outage.
+      if (next_renew <= now) next_renew = now + 1000;
+      if (next_stall_check <= now) next_stall_check = now + 1000;
+      common::log(common::LogLevel::kDebug, std::string("jobs: housekeeping: ") + e.what());
     }
     TimeMs next = std::min(next_renew, next_stall_check);
     if (next_deadline != 0) next = std::min(next, next_deadline);

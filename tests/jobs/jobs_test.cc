@@ -1,7 +1,8 @@
-// Queue, Worker and Scheduler on the in-memory backend: the design's job-tracing examples,
-// retries and backoff, priorities, delays, dedup ids, pause/resume, concurrency, timeouts, close,
-// retention, the stalled path through the backend interface, schedules and metrics. Time-based
-// behaviour runs on a ManualClock: no test sleeps through a delay.
+// Queue, Worker and Scheduler on each backend (in-memory, and Redis on a private redis-server):
+// the design's job-tracing examples, retries and backoff, priorities, delays, dedup ids,
+// pause/resume, concurrency, timeouts, close, retention, the stalled path through the backend
+// interface, schedules and metrics. Time-based behaviour runs on a ManualClock: no test sleeps
+// through a delay (except Redis' lock expiries, which run on Redis' own clock).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -32,7 +33,11 @@ Json noop(Job&) {
   return Json::object();
 }
 
-TEST(Jobs, DesignExampleFiftyMillisecondJobIsTraced) {
+ADMINARA_BACKEND_SUITE(Jobs);
+ADMINARA_BACKEND_SUITE(JobsBackend);
+ADMINARA_BACKEND_SUITE(JobsSchedule);
+
+TEST_P(Jobs, DesignExampleFiftyMillisecondJobIsTraced) {
   JobsEnv env;
   Queue queue("design", env.queue_options());
   Worker worker(queue, [](Job&) -> Json {
@@ -57,7 +62,7 @@ TEST(Jobs, DesignExampleFiftyMillisecondJobIsTraced) {
   EXPECT_EQ(queue.get_job(id)->return_value, (Json{{"processed", true}}));
 }
 
-TEST(Jobs, DesignExampleTurnRotationStoresARandomSecret) {
+TEST_P(Jobs, DesignExampleTurnRotationStoresARandomSecret) {
   JobsEnv env;
   Queue queue("maintenance", env.queue_options());
   std::mutex store_mu;
@@ -93,7 +98,7 @@ TEST(Jobs, DesignExampleTurnRotationStoresARandomSecret) {
   EXPECT_EQ(str_attr(env.spans_named("job.turn_rotation")[0], "status"), "success");
 }
 
-TEST(Jobs, SchedulerInitIsTraced) {
+TEST_P(Jobs, SchedulerInitIsTraced) {
   JobsEnv env;
   Queue queue("maintenance", env.queue_options());
   Scheduler scheduler(queue);
@@ -116,7 +121,7 @@ TEST(Jobs, SchedulerInitIsTraced) {
   EXPECT_THAT(str_attr(again[1], "error.message"), HasSubstr("has 2 fields"));
 }
 
-TEST(Jobs, TraceContinuesFromProducerToWorkerThread) {
+TEST_P(Jobs, TraceContinuesFromProducerToWorkerThread) {
   JobsEnv env;
   Queue queue("traced", env.queue_options());
   std::thread::id worker_thread;
@@ -154,7 +159,7 @@ TEST(Jobs, TraceContinuesFromProducerToWorkerThread) {
   EXPECT_EQ(inner[0].context.trace_id(), request.context().trace_id());
 }
 
-TEST(Jobs, RetriesWithExponentialBackoffOnTheManualClock) {
+TEST_P(Jobs, RetriesWithExponentialBackoffOnTheManualClock) {
   JobsEnv env;
   Queue queue("retry", env.queue_options());
   std::atomic<int> calls{0};
@@ -193,7 +198,7 @@ TEST(Jobs, RetriesWithExponentialBackoffOnTheManualClock) {
   EXPECT_EQ(*spans[2].attribute("job.attempt")->get_if<std::int64_t>(), 3);
 }
 
-TEST(Jobs, FixedBackoffAndSuccessOnRetryAndUnrecoverable) {
+TEST_P(Jobs, FixedBackoffAndSuccessOnRetryAndUnrecoverable) {
   JobsEnv env;
   Queue queue("retry2", env.queue_options());
   Worker worker(queue, [&](Job& job) -> Json {
@@ -215,7 +220,7 @@ TEST(Jobs, FixedBackoffAndSuccessOnRetryAndUnrecoverable) {
   worker.close();
 }
 
-TEST(Jobs, BackoffArithmetic) {
+TEST_P(Jobs, BackoffArithmetic) {
   EXPECT_EQ(Backoff::exponential(500ms).delay_after(1), 500ms);
   EXPECT_EQ(Backoff::exponential(500ms).delay_after(2), 1000ms);
   EXPECT_EQ(Backoff::exponential(500ms).delay_after(4), 4000ms);
@@ -223,7 +228,7 @@ TEST(Jobs, BackoffArithmetic) {
   EXPECT_GT(Backoff::exponential(1000ms).delay_after(1000), 0ms);  // saturates, no overflow
 }
 
-TEST(Jobs, PriorityOrderWithPlainJobsFirstAsInBullMQ) {
+TEST_P(Jobs, PriorityOrderWithPlainJobsFirstAsInBullMQ) {
   JobsEnv env;
   Queue queue("prio", env.queue_options());
   queue.pause();
@@ -249,7 +254,7 @@ TEST(Jobs, PriorityOrderWithPlainJobsFirstAsInBullMQ) {
   EXPECT_THROW(queue.add("x", {}, {.priority = JobOptions::kMaxPriority + 1}), JobError);
 }
 
-TEST(Jobs, DelayedJobsRunWhenDue) {
+TEST_P(Jobs, DelayedJobsRunWhenDue) {
   JobsEnv env;
   Queue queue("delay", env.queue_options());
   std::mutex mu;
@@ -273,7 +278,7 @@ TEST(Jobs, DelayedJobsRunWhenDue) {
   EXPECT_THAT(order, ElementsAre("now", "sooner", "later"));
 }
 
-TEST(Jobs, JobIdDeduplicates) {
+TEST_P(Jobs, JobIdDeduplicates) {
   JobsEnv env;
   Queue queue("dedup", env.queue_options());
   EXPECT_EQ(queue.add("sync", {{"v", 1}}, {.job_id = "user-42"}), "user-42");
@@ -301,7 +306,7 @@ TEST(Jobs, JobIdDeduplicates) {
   worker.close();
 }
 
-TEST(Jobs, PauseAndResumeAndDrain) {
+TEST_P(Jobs, PauseAndResumeAndDrain) {
   JobsEnv env;
   Queue queue("pause", env.queue_options());
   std::atomic<int> done{0};
@@ -330,7 +335,7 @@ TEST(Jobs, PauseAndResumeAndDrain) {
   worker.close();
 }
 
-TEST(Jobs, ConcurrencyIsNeverExceeded) {
+TEST_P(Jobs, ConcurrencyIsNeverExceeded) {
   JobsEnv env;
   Queue queue("conc", env.queue_options());
   std::atomic<int> now_running{0};
@@ -357,7 +362,7 @@ TEST(Jobs, ConcurrencyIsNeverExceeded) {
 // Idle threads are woken one after the other (a chain, not a herd): a burst of blocking jobs
 // must still bring every idle thread in, whether added one by one or in bulk, and again after
 // the threads went back to sleep.
-TEST(Jobs, BurstsIntoAnIdleWorkerUseTheFullConcurrency) {
+TEST_P(Jobs, BurstsIntoAnIdleWorkerUseTheFullConcurrency) {
   JobsEnv env;
   Queue queue("burst", env.queue_options());
   std::mutex mu;
@@ -393,7 +398,7 @@ TEST(Jobs, BurstsIntoAnIdleWorkerUseTheFullConcurrency) {
   worker.close();
 }
 
-TEST(Jobs, TimeoutFailsTheJobAndAsksTheProcessorToStop) {
+TEST_P(Jobs, TimeoutFailsTheJobAndAsksTheProcessorToStop) {
   JobsEnv env;
   Queue queue("timeout", env.queue_options());
   std::atomic<bool> started{false};
@@ -421,7 +426,7 @@ TEST(Jobs, TimeoutFailsTheJobAndAsksTheProcessorToStop) {
   worker.close();
 }
 
-TEST(Jobs, CloseWaitsForRunningJobsOrReportsThem) {
+TEST_P(Jobs, CloseWaitsForRunningJobsOrReportsThem) {
   JobsEnv env;
   Queue queue("close", env.queue_options());
   {
@@ -462,7 +467,7 @@ TEST(Jobs, CloseWaitsForRunningJobsOrReportsThem) {
   ASSERT_TRUE(wait_until([&] { return stuck_queue.get_job(id)->state == JobState::kCompleted; }));
 }
 
-TEST(Jobs, RetentionKeepsTheLastNAndForAnAge) {
+TEST_P(Jobs, RetentionKeepsTheLastNAndForAnAge) {
   JobsEnv env;
   Queue queue("retain", env.queue_options());
   Worker worker(queue, [](Job& job) -> Json {
@@ -488,7 +493,7 @@ TEST(Jobs, RetentionKeepsTheLastNAndForAnAge) {
   worker.close();
 }
 
-TEST(JobsBackend, StalledJobsGoBackToWaitingThenFailAfterTheMaximum) {
+TEST_P(JobsBackend, StalledJobsGoBackToWaitingThenFailAfterTheMaximum) {
   JobsEnv env;
   std::shared_ptr<QueueBackend> q = env.backend->queue("stall");
   Job j;
@@ -502,14 +507,14 @@ TEST(JobsBackend, StalledJobsGoBackToWaitingThenFailAfterTheMaximum) {
   EXPECT_TRUE(r.recovered.empty());
   EXPECT_FALSE(q->check_stalled(1, 500ms).ran);  // shared interval
   // A renewed lock does not stall.
-  env.clock->advance(600ms);
+  env.pass(600ms);
   EXPECT_TRUE(q->extend_lock(id, "tok-1", 1000ms));
   EXPECT_FALSE(q->extend_lock(id, "other", 1000ms));
-  env.clock->advance(600ms);
+  env.pass(600ms);
   r = q->check_stalled(1, 500ms);
   EXPECT_TRUE(r.recovered.empty());
   // Expired and still not renewed at the next check: back to waiting, first in line.
-  env.clock->advance(1001ms);
+  env.pass(1001ms);
   r = q->check_stalled(1, 500ms);
   EXPECT_THAT(r.recovered, ElementsAre(id));
   EXPECT_TRUE(r.deferred.empty());
@@ -520,9 +525,9 @@ TEST(JobsBackend, StalledJobsGoBackToWaitingThenFailAfterTheMaximum) {
   // Stalls again: over max_stalled_count, marked to fail.
   ASSERT_TRUE(q->move_to_active("tok-2", 1000ms).has_value());
   EXPECT_EQ(q->complete(id, "tok-1", nullptr, {}), FinishStatus::kLockMismatch);
-  env.clock->advance(600ms);
+  env.pass(600ms);
   q->check_stalled(1, 500ms);
-  env.clock->advance(1001ms);
+  env.pass(1001ms);
   r = q->check_stalled(1, 500ms);
   EXPECT_THAT(r.deferred, ElementsAre(id));
   EXPECT_EQ(q->get_job(id)->deferred_failure, "job stalled more than allowable limit");
@@ -541,7 +546,7 @@ TEST(JobsBackend, StalledJobsGoBackToWaitingThenFailAfterTheMaximum) {
   EXPECT_TRUE(q->get_job(id)->deferred_failure.empty());
 }
 
-TEST(JobsBackend, CompleteAndTakeFinishesAndTakesTheNextJobInOneStep) {
+TEST_P(JobsBackend, CompleteAndTakeFinishesAndTakesTheNextJobInOneStep) {
   JobsEnv env;
   std::shared_ptr<QueueBackend> q = env.backend->queue("fetch-next");
   Job j;
@@ -587,7 +592,7 @@ TEST(JobsBackend, CompleteAndTakeFinishesAndTakesTheNextJobInOneStep) {
   EXPECT_EQ(q->counts(), (JobCounts{.completed = 3}));
 }
 
-TEST(JobsSchedule, IntervalRunsOnTheGridWithDeterministicIds) {
+TEST_P(JobsSchedule, IntervalRunsOnTheGridWithDeterministicIds) {
   JobsEnv env;
   const TimeMs t0 = env.clock->now_ms();  // a multiple of 1000
   Queue queue("sched", env.queue_options());
@@ -633,7 +638,7 @@ TEST(JobsSchedule, IntervalRunsOnTheGridWithDeterministicIds) {
   EXPECT_EQ(a.get("tick")->iterations, 6);
 }
 
-TEST(JobsSchedule, CronRunsOnTheManualClock) {
+TEST_P(JobsSchedule, CronRunsOnTheManualClock) {
   JobsEnv env;
   env.clock->set(1772323200000 - 1000);  // 2026-02-28T23:59:59Z
   Queue queue("cron", env.queue_options());
@@ -661,7 +666,7 @@ TEST(JobsSchedule, CronRunsOnTheManualClock) {
   w.close();
 }
 
-TEST(JobsSchedule, UpdateListRemoveAndErrors) {
+TEST_P(JobsSchedule, UpdateListRemoveAndErrors) {
   JobsEnv env;
   Queue queue("sched2", env.queue_options());
   Scheduler s(queue);
@@ -701,7 +706,7 @@ TEST(JobsSchedule, UpdateListRemoveAndErrors) {
   EXPECT_EQ(s.list().size(), 1u);
 }
 
-TEST(Jobs, MetricsAreRecorded) {
+TEST_P(Jobs, MetricsAreRecorded) {
   JobsEnv env;
   Queue queue("metered", env.queue_options());
   Worker worker(queue, [](Job& job) -> Json {
@@ -746,7 +751,7 @@ TEST(Jobs, MetricsAreRecorded) {
   EXPECT_EQ(depth_of("prioritized"), 0);
 }
 
-TEST(Jobs, WaitTimeCountsFromReadyToStart) {
+TEST_P(Jobs, WaitTimeCountsFromReadyToStart) {
   JobsEnv env;
   Queue queue("waits", env.queue_options());
   queue.pause();
@@ -762,7 +767,7 @@ TEST(Jobs, WaitTimeCountsFromReadyToStart) {
   EXPECT_EQ(std::get<HistogramPoint>(p->value).sum, 250.0);
 }
 
-TEST(Jobs, InvalidNamesAndOptions) {
+TEST_P(Jobs, InvalidNamesAndOptions) {
   EXPECT_THROW(Queue(""), JobError);
   EXPECT_THROW(Queue("a:b"), JobError);
   JobsEnv env;

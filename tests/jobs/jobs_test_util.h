@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,8 +16,11 @@
 #include "adminara/obs/jobs.h"
 #include "adminara/obs/metrics.h"
 #include "adminara/obs/tracer.h"
+#include "tests/common/redis_server.h"
 
 namespace adminara::obs::jobs::testing {
+
+using ::adminara::obs::testing::shared_redis_server;
 
 /// Polls `pred` every millisecond of real time until it holds or `timeout` passes.
 inline bool wait_until(const std::function<bool()>& pred,
@@ -29,10 +33,55 @@ inline bool wait_until(const std::function<bool()>& pred,
   return true;
 }
 
-/// A manual clock, an in-memory backend on it, and tracer/meter providers that belong to the test.
+/// Which backend JobsEnv creates; set by BackendTest for each parameterized test.
+enum class BackendKind { kMemory, kRedis };
+inline BackendKind& current_backend_kind() {
+  static BackendKind kind = BackendKind::kMemory;
+  return kind;
+}
+
+/// A backend of the current kind on `clock`. Redis: the process' shared test server, with a key
+/// prefix of its own per call so that tests in one process never see each other's queues.
+inline std::shared_ptr<Backend> make_test_backend(const std::shared_ptr<const Clock>& clock) {
+  if (current_backend_kind() == BackendKind::kMemory) return make_memory_backend(clock);
+  static int n = 0;
+  return make_redis_backend(RedisOptions{.url = shared_redis_server().url(),
+                                         .prefix = "t" + std::to_string(++n),
+                                         .retry_for = std::chrono::seconds(5),
+                                         .clock = clock});
+}
+
+inline void PrintTo(BackendKind kind, std::ostream* os) {
+  *os << (kind == BackendKind::kMemory ? "memory" : "redis");
+}
+
+/// Runs each test of a suite once per backend (test names end in /Memory and /Redis).
+class BackendTest : public ::testing::TestWithParam<BackendKind> {
+ protected:
+  void SetUp() override { current_backend_kind() = GetParam(); }
+};
+inline std::string backend_name(const ::testing::TestParamInfo<BackendKind>& info) {
+  return info.param == BackendKind::kMemory ? "Memory" : "Redis";
+}
+#define ADMINARA_BACKEND_SUITE(suite)                                                              \
+  class suite : public ::adminara::obs::jobs::testing::BackendTest {};                             \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                                        \
+                           ::testing::Values(::adminara::obs::jobs::testing::BackendKind::kMemory, \
+                                             ::adminara::obs::jobs::testing::BackendKind::kRedis), \
+                           ::adminara::obs::jobs::testing::backend_name)
+
+/// A manual clock, a backend of the current kind on it, and tracer/meter providers that belong to
+/// the test.
 struct JobsEnv {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
-  std::shared_ptr<Backend> backend = make_memory_backend(clock);
+  std::shared_ptr<Backend> backend = make_test_backend(clock);
+
+  /// Moves the clock by `by`. On Redis, whose lock and stalled-check expiries run on its own
+  /// clock, real time passes too.
+  void pass(std::chrono::milliseconds by) {
+    clock->advance(by);
+    if (current_backend_kind() == BackendKind::kRedis) std::this_thread::sleep_for(by);
+  }
   std::shared_ptr<InMemorySpanExporter> spans = std::make_shared<InMemorySpanExporter>();
   TracerProvider tracer_provider{
       TracerProviderOptions{.exporters = {spans}, .processor = ProcessorKind::kSimple}};

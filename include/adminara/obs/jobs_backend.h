@@ -29,12 +29,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "adminara/obs/metrics.h"
 
 namespace adminara::obs::jobs {
 
@@ -313,6 +316,43 @@ class Backend {
 
 /// An in-memory backend (one process). Null clock: the system clock.
 std::shared_ptr<Backend> make_memory_backend(std::shared_ptr<const Clock> clock = nullptr);
+
+/// A Redis URL that cannot be used, or a Redis call that failed for good (the server stayed
+/// unreachable for RedisOptions::retry_for, or refused a command). The message names the server
+/// (never the password) and the cause.
+class RedisError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Options of the Redis backend (make_redis_backend).
+struct RedisOptions {
+  /// `redis://[user:password@]host[:port][/db]` (port 6379 and db 0 by default; user and password
+  /// percent-decoded). `rediss://` (TLS) is refused: Debian's hiredis 0.14 has no TLS.
+  std::string url = "redis://127.0.0.1:6379";
+  /// Key prefix, as BullMQ's `prefix` option: keys are `<prefix>:<queue>:<...>`.
+  std::string prefix = "bull";
+  /// Stored as the jobs' `pb` (processed by) field and in the worker connection's client name.
+  std::string worker_name;
+  std::chrono::milliseconds connect_timeout{2000};
+  /// Longest wait for the reply to an ordinary (non-blocking) command.
+  std::chrono::milliseconds command_timeout{5000};
+  /// How long a call keeps retrying (with backoff from 10 ms to 1 s) while Redis is unreachable
+  /// before it throws RedisError. Workers log the failure and keep trying after that.
+  std::chrono::milliseconds retry_for{30000};
+  /// Null: the system clock. Times written to Redis (timestamps, due times, scores) come from it;
+  /// lock and stalled-check expiries are Redis' own (real time).
+  std::shared_ptr<const Clock> clock;
+  /// Where the backend's own counters are registered (adminara_obs_redis_*). Unset: get_meter().
+  std::optional<Meter> meter;
+};
+
+/// A backend on Redis with BullMQ 6's data layout (docs/jobs.md, "Redis"): queues, workers and
+/// schedules shared by every process on the same Redis, Node BullMQ producers and workers
+/// included. Connects lazily: the first call that needs Redis opens the first connection.
+/// Throws RedisError for an invalid URL.
+/// Thread-safety: as every Backend; calls from many threads use a pool of connections.
+std::shared_ptr<Backend> make_redis_backend(RedisOptions options = {});
 /// The process-wide in-memory backend that Queue, Worker and Scheduler use by default.
 std::shared_ptr<Backend> default_backend();
 
