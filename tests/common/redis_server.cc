@@ -7,6 +7,7 @@
 #include <csignal>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/prometheus_harness.h"
 
@@ -28,7 +29,7 @@ bool answers_ping(int port) {
 
 }  // namespace
 
-RedisServer::RedisServer() {
+RedisServer::RedisServer(bool durable) : durable_(durable) {
   dir_ = std::filesystem::temp_directory_path() /
          ("adminara-redis-" + std::to_string(::getpid()) + "-" +
           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
@@ -48,11 +49,26 @@ std::string RedisServer::url() const {
 }
 
 void RedisServer::start() {
-  process_ = std::make_unique<ChildProcess>(ChildProcess::Options{
-      .argv = {"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", "--dir", dir_.string(), "--logfile", ""},
-      .stdout_path = dir_ / "redis.out",
-      .stderr_path = dir_ / "redis.err"});
+  std::vector<std::string> argv = {"/usr/bin/redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--save",
+                                   "",
+                                   "--dir",
+                                   dir_.string(),
+                                   "--logfile",
+                                   ""};
+  if (durable_) {
+    argv.insert(argv.end(), {"--appendonly", "yes", "--appendfsync", "always"});
+  } else {
+    argv.insert(argv.end(), {"--appendonly", "no"});
+  }
+  process_ =
+      std::make_unique<ChildProcess>(ChildProcess::Options{.argv = std::move(argv),
+                                                           .stdout_path = dir_ / "redis.out",
+                                                           .stderr_path = dir_ / "redis.err"});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!answers_ping(port_)) {
     if (process_->wait(std::chrono::milliseconds(0)) ||

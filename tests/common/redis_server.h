@@ -13,8 +13,10 @@ class ChildProcess;
 
 class RedisServer {
  public:
-  /// Starts the server and returns once it answers PING (10 s at most).
-  RedisServer();
+  /// Starts the server and returns once it answers PING (10 s at most). `durable`: with an
+  /// append-only file fsynced on every write, so that a killed server restarts with every
+  /// acknowledged write.
+  explicit RedisServer(bool durable = false);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -22,7 +24,8 @@ class RedisServer {
   int port() const { return port_; }
   /// redis://127.0.0.1:<port>
   std::string url() const;
-  /// Stops the server (SIGKILL: no shutdown save) and starts it again on the same port, empty.
+  /// Stops the server (SIGKILL) and starts it again on the same port: empty, or with every
+  /// acknowledged write when durable.
   void restart();
   /// Stops it (SIGKILL) without starting it again; start() brings it back.
   void kill();
@@ -30,6 +33,7 @@ class RedisServer {
 
  private:
   std::filesystem::path dir_;
+  bool durable_ = false;
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };

@@ -52,11 +52,24 @@ Reply copy_reply(const redisReply* r) {
   return out;
 }
 
+// The URL with its password replaced by "***", for error messages.
+std::string masked(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t at = url.rfind('@');
+  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme) {
+    return std::string(url);
+  }
+  const std::size_t start = scheme + 3;
+  const std::size_t colon = url.find(':', start);
+  const std::size_t secret = colon != std::string_view::npos && colon < at ? colon + 1 : start;
+  return std::string(url.substr(0, secret)) + "***" + std::string(url.substr(at));
+}
+
 int parse_int(std::string_view s, std::string_view what, std::string_view url) {
   int v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    throw RedisError("redis URL \"" + std::string(url) + "\": bad " + std::string(what) + " \"" +
+    throw RedisError("redis URL \"" + masked(url) + "\": bad " + std::string(what) + " \"" +
                      std::string(s) + "\"; " + std::string(kUrlForm));
   }
   return v;
@@ -86,7 +99,7 @@ std::string RedisUrl::display() const {
 }
 
 RedisUrl parse_redis_url(std::string_view url) {
-  const std::string whole(url);
+  const std::string whole = masked(url);
   if (url.starts_with("rediss://")) {
     throw RedisError("redis URL \"" + whole +
                      "\": TLS (rediss://) is not supported by the packaged hiredis 0.14; " +
