@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "adminara/obs/jobs.h"
+#include "jobs/redis/redis_client.h"
 
 namespace adminara::server {
 namespace {
@@ -57,6 +58,16 @@ Setting size_setting(SettingInfo info, std::size_t ServerConfig::*field, long lo
                    return {};
                  },
                  [field](const ServerConfig& c) { return std::to_string(c.*field); }};
+}
+
+// scheme://user:password@host -> scheme://user:****@host (and scheme://****@host).
+std::string mask_password(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const std::size_t colon = url.find(':', scheme + 3);
+  const std::size_t from = colon != std::string::npos && colon < at ? colon + 1 : scheme + 3;
+  return url.substr(0, from) + "****" + url.substr(at);
 }
 
 const std::vector<Setting>& setting_table() {
@@ -147,6 +158,22 @@ const std::vector<Setting>& setting_table() {
          return {};
        },
        [](const ServerConfig& c) { return c.turn_secrets_file; }},
+      {{"--redis-url", "REDIS_URL", "empty, or redis://[user:password@]host[:port][/db]",
+        "Redis shared by every instance: the maintenance jobs (BullMQ's layout, prefix bull) and "
+        "the queue, calls and TURN secrets (prefix adminara); empty: both in this process' "
+        "memory"},
+       [](ServerConfig& c, std::string_view v) -> std::string {
+         if (!v.empty()) {
+           try {
+             obs::jobs::redis::parse_redis_url(v);
+           } catch (const obs::jobs::RedisError& e) {
+             return e.what();
+           }
+         }
+         c.redis_url = std::string(v);
+         return {};
+       },
+       [](const ServerConfig& c) { return mask_password(c.redis_url); }},
       size_setting({"--queue-max-length", "QUEUE_MAX_LENGTH", "1 to 1000000",
                     "customers that may wait at once (more: 503)"},
                    &ServerConfig::queue_max_length, 1, 1000000),

@@ -43,6 +43,9 @@ struct ServerConfig {
   Millis turn_credential_ttl{24LL * 3600 * 1000};
   std::string turn_secrets_file;  // empty: the secrets stay in memory only
 
+  // Shared state: jobs and the store on Redis; empty: in memory (one instance).
+  std::string redis_url;
+
   // Queue and call limits, enforced by session_cleanup; retention of finished tickets.
   std::size_t queue_max_length = 10000;
   Millis queue_max_wait{30LL * 60 * 1000};

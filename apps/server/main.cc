@@ -46,10 +46,17 @@ int serve(const srv::ServerConfig& config, sigset_t signals) {
   obs::Observability& o = obs::init_observability(options);
   for (const auto& w : o.config_warnings()) log("observability: " + w);
 
-  auto store = srv::make_memory_state_store();
+  std::unique_ptr<srv::StateStore> store;
+  std::shared_ptr<obs::jobs::Backend> jobs_backend;
+  if (config.redis_url.empty()) {
+    store = srv::make_memory_state_store();
+  } else {
+    store = srv::make_redis_state_store(config.redis_url);
+    jobs_backend = obs::jobs::make_redis_backend({.url = config.redis_url});
+  }
   srv::AdminAraService service(config, *store, obs::get_meter());
   service.ensure_turn_secret();
-  srv::Maintenance maintenance(service);
+  srv::Maintenance maintenance(service, jobs_backend);
 
   srv::HttpApi api(service, obs::get_meter());
   const int port = api.bind(config.http_host, config.http_port);
@@ -63,6 +70,8 @@ int serve(const srv::ServerConfig& config, sigset_t signals) {
   }
   std::string exporters;
   for (const auto& e : o.span_exporter_names()) exporters += (exporters.empty() ? "" : ",") + e;
+  log(std::string("state and jobs: ") +
+      (config.redis_url.empty() ? "in memory" : "on Redis (REDIS_URL)"));
   log("environment " + o.deployment_environment() + ", span exporters: " +
       (exporters.empty() ? "none" : exporters) + "; stop with Ctrl-C or SIGTERM");
 
@@ -120,6 +129,9 @@ int main(int argc, char** argv) {
   } catch (const obs::jobs::ScheduleError& e) {
     log(e.what());
     return 2;
+  } catch (const obs::jobs::RedisError& e) {
+    log(std::string("start-up failed: ") + e.what());
+    return 1;
   } catch (const std::exception& e) {
     log(std::string("start-up failed: ") + e.what());
     return 1;

@@ -7,12 +7,15 @@ namespace adminara::server {
 namespace jobs = obs::jobs;
 
 struct Maintenance::State {
-  jobs::Queue queue{"maintenance"};
+  explicit State(std::shared_ptr<jobs::Backend> backend)
+      : queue("maintenance", {.connection = {.backend = std::move(backend)}}) {}
+  jobs::Queue queue;
   jobs::Scheduler scheduler{queue};
   std::optional<jobs::Worker> worker;
 };
 
-Maintenance::Maintenance(AdminAraService& service) : s_(std::make_unique<State>()) {
+Maintenance::Maintenance(AdminAraService& service, std::shared_ptr<jobs::Backend> backend)
+    : s_(std::make_unique<State>(std::move(backend))) {
   const ServerConfig& config = service.config();
   // Finished maintenance jobs are few and small; keep the recent ones for inspection.
   jobs::JobOptions options;

@@ -16,7 +16,9 @@ class Maintenance {
   /// Creates the queue and the worker and (re)defines the three schedules under the span
   /// `scheduler.init`. `service` must outlive this object. Throws obs::jobs::ScheduleError for a
   /// schedule the jobs library refuses.
-  explicit Maintenance(AdminAraService& service);
+  /// `backend`: where the queue lives (null: the process' in-memory backend).
+  explicit Maintenance(AdminAraService& service,
+                       std::shared_ptr<obs::jobs::Backend> backend = nullptr);
   ~Maintenance();
   Maintenance(const Maintenance&) = delete;
   Maintenance& operator=(const Maintenance&) = delete;

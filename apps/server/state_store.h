@@ -1,5 +1,5 @@
 // The service's state: customer tickets (the queue and the calls they become) and the TURN
-// secrets. StateStore is the interface a shared store (Redis, later) implements; every operation
+// secrets. StateStore is the interface the in-memory and the Redis store implement; every operation
 // is one atomic step, so a request never leaves state half-changed.
 //
 // Thread-safety: implementations are safe to call from any number of threads.
@@ -106,5 +106,11 @@ class StateStore {
 
 /// The in-memory store (one process; what the server uses by default).
 std::unique_ptr<StateStore> make_memory_state_store();
+
+/// A store on Redis (keys under `<prefix>:`), shared by every server on that Redis. Connects
+/// lazily; calls retry a lost connection for 30 s, then throw obs::jobs::RedisError. Throws
+/// obs::jobs::RedisError for an invalid URL.
+std::unique_ptr<StateStore> make_redis_state_store(const std::string& url,
+                                                   const std::string& prefix = "adminara");
 
 }  // namespace adminara::server

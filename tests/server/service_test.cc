@@ -1,6 +1,7 @@
 // The AdminAra domain without HTTP: the queue and call life cycle, the expiry and retention the
 // maintenance jobs apply, TURN credentials (checked against RFC 2202's HMAC-SHA1 vectors and
-// recomputed), secret rotation, and the metrics each step records.
+// recomputed), secret rotation, and the metrics each step records; on the in-memory and the Redis
+// state store.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "service.h"
+#include "tests/common/redis_server.h"
 
 namespace adminara::server {
 namespace {
@@ -49,13 +51,19 @@ int api_status(const std::function<void()>& fn) {
   return 0;
 }
 
-class ServiceTest : public ::testing::Test {
+// Each test runs on the in-memory store and on the Redis store (a private redis-server per test
+// process; a key prefix per store).
+class ServiceTest : public ::testing::TestWithParam<std::string> {
  protected:
   ServiceTest() { make_service(ServerConfig{}); }
 
   void make_service(ServerConfig config) {
     service.reset();
-    store = make_memory_state_store();
+    static int stores = 0;
+    store = GetParam() == "redis"
+                ? make_redis_state_store(obs::testing::shared_redis_server().url(),
+                                         "svc" + std::to_string(++stores))
+                : make_memory_state_store();
     service = std::make_unique<AdminAraService>(std::move(config), *store,
                                                 provider.get_meter("test"), [this] { return now; });
   }
@@ -66,7 +74,10 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<AdminAraService> service;
 };
 
-TEST_F(ServiceTest, CustomersWaitInOrderAndAdminsTakeTheLongestWaiting) {
+INSTANTIATE_TEST_SUITE_P(Stores, ServiceTest, ::testing::Values("memory", "redis"),
+                         [](const auto& p) { return std::string(p.param); });
+
+TEST_P(ServiceTest, CustomersWaitInOrderAndAdminsTakeTheLongestWaiting) {
   auto a = service->join("alice");
   now += 1000;
   auto b = service->join("bob");
@@ -98,7 +109,7 @@ TEST_F(ServiceTest, CustomersWaitInOrderAndAdminsTakeTheLongestWaiting) {
   EXPECT_DOUBLE_EQ(totals(provider, "adminara.tickets.created").value, 2);
 }
 
-TEST_F(ServiceTest, CallLifeCycleAndItsConflicts) {
+TEST_P(ServiceTest, CallLifeCycleAndItsConflicts) {
   auto t = service->join("carol").ticket;
   EXPECT_EQ(api_status([&] { service->connected(t.id, 100); }), 409);  // still waiting
   EXPECT_EQ(api_status([&] { service->ended(t.id); }), 409);
@@ -122,7 +133,7 @@ TEST_F(ServiceTest, CallLifeCycleAndItsConflicts) {
   EXPECT_DOUBLE_EQ(totals(provider, "adminara.calls.ended").value, 1);
 }
 
-TEST_F(ServiceTest, RejectedRequestsChangeNothing) {
+TEST_P(ServiceTest, RejectedRequestsChangeNothing) {
   for (std::string bad : {std::string(), std::string(129, 'x'), std::string("a\nb"),
                           std::string("\xff\xfe"), std::string("caf\xc3")}) {
     EXPECT_EQ(api_status([&] { service->join(bad); }), 400) << bad;
@@ -135,7 +146,7 @@ TEST_F(ServiceTest, RejectedRequestsChangeNothing) {
   EXPECT_NO_THROW(service->join("Zoë 🙂"));  // UTF-8 is fine
 }
 
-TEST_F(ServiceTest, AFullQueueRefusesWith503) {
+TEST_P(ServiceTest, AFullQueueRefusesWith503) {
   ServerConfig config;
   config.queue_max_length = 2;
   make_service(config);
@@ -167,7 +178,7 @@ TEST(RandomSecret, IsBase64OfTheRightLengthAndDiffers) {
   EXPECT_NE(a, b);
 }
 
-TEST_F(ServiceTest, CredentialsAsCoturnUseAuthSecretExpects) {
+TEST_P(ServiceTest, CredentialsAsCoturnUseAuthSecretExpects) {
   EXPECT_EQ(api_status([&] { service->turn_credentials("u1"); }), 503);  // no secret yet
   service->ensure_turn_secret();
   const TurnSecrets secrets = store->turn_secrets();
@@ -182,7 +193,7 @@ TEST_F(ServiceTest, CredentialsAsCoturnUseAuthSecretExpects) {
   EXPECT_EQ(store->turn_secrets().current, secrets.current);
 }
 
-TEST_F(ServiceTest, RotationKeepsThePreviousSecretValidForTheCredentialTtl) {
+TEST_P(ServiceTest, RotationKeepsThePreviousSecretValidForTheCredentialTtl) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("adminara-secrets-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -229,7 +240,7 @@ TEST_F(ServiceTest, RotationKeepsThePreviousSecretValidForTheCredentialTtl) {
   std::filesystem::remove_all(dir);
 }
 
-TEST_F(ServiceTest, ARotationThatCannotWriteTheSecretsFileFailsAndChangesNothing) {
+TEST_P(ServiceTest, ARotationThatCannotWriteTheSecretsFileFailsAndChangesNothing) {
   ServerConfig config;
   config.turn_secrets_file = "/nonexistent-adminara-dir/turn-secrets";
   make_service(config);
@@ -245,7 +256,7 @@ TEST_F(ServiceTest, ARotationThatCannotWriteTheSecretsFileFailsAndChangesNothing
   EXPECT_EQ(store->turn_secrets().version, 0u);
 }
 
-TEST_F(ServiceTest, CleanupExpiresWhatIsPastItsLimitsAndRetentionDeletesOldFinished) {
+TEST_P(ServiceTest, CleanupExpiresWhatIsPastItsLimitsAndRetentionDeletesOldFinished) {
   ServerConfig config;
   config.queue_max_wait = Millis(60000);
   config.call_connect_timeout = Millis(30000);
@@ -290,7 +301,7 @@ TEST_F(ServiceTest, CleanupExpiresWhatIsPastItsLimitsAndRetentionDeletesOldFinis
   EXPECT_EQ(service->status(live.id).first.state, TicketState::kWaiting);  // unfinished stays
 }
 
-TEST_F(ServiceTest, GaugesReadTheStore) {
+TEST_P(ServiceTest, GaugesReadTheStore) {
   service->join("a");
   service->join("b");
   service->next("ann");
@@ -298,7 +309,7 @@ TEST_F(ServiceTest, GaugesReadTheStore) {
   EXPECT_DOUBLE_EQ(totals(provider, "adminara.calls.active").value, 1);
 }
 
-TEST_F(ServiceTest, ConcurrentAdminsNeverTakeTheSameCustomer) {
+TEST_P(ServiceTest, ConcurrentAdminsNeverTakeTheSameCustomer) {
   constexpr int kCustomers = 2000;
   for (int i = 0; i < kCustomers; ++i) service->join("c" + std::to_string(i));
   std::atomic<int> taken{0};
