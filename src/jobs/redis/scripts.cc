@@ -41,6 +41,7 @@ local function markDelayed()
   local due = earliestDue()
   if due and not blocked() then rcall("ZADD", P .. "marker", due, "1") end
 end
+-- readyOn: the `rdy` to write (nil: the caller wrote it).
 local function makeReady(id, priority, readyOn, prev)
   if priority > 0 then
     local c = rcall("INCR", P .. "pc")
@@ -48,20 +49,20 @@ local function makeReady(id, priority, readyOn, prev)
   else
     rcall("LPUSH", P .. "wait", id)
   end
-  rcall("HSET", P .. id, "rdy", readyOn)
+  if readyOn then rcall("HSET", P .. id, "rdy", readyOn) end
   if prev then
     emit("waiting", "jobId", id, "prev", prev)
   else
     emit("waiting", "jobId", id)
   end
 end
+-- The caller writes `rdy` = due.
 local function makeDelayed(id, due)
   local base = due * 4096
   local last = rcall("ZREVRANGEBYSCORE", P .. "delayed", base + 4095, base, "WITHSCORES", "LIMIT", 0, 1)
   local score = base
   if last[2] then score = tonumber(last[2]) + 1 end
   rcall("ZADD", P .. "delayed", score, id)
-  rcall("HSET", P .. id, "rdy", due)
   emit("delayed", "jobId", id, "delay", due)
   markDelayed()
 end
@@ -82,18 +83,20 @@ local function addJob(customId, name, ts, data, opts, delay, priority, rjk, now)
     emit("duplicated", "jobId", id)
     return {id, 0}
   end
+  local readyOn = now
+  if delay > 0 then readyOn = ts + delay end
   if rjk ~= "" then
     rcall("HSET", P .. id, "name", name, "data", data, "opts", opts, "timestamp", ts,
-          "delay", delay, "priority", priority, "rjk", rjk)
+          "delay", delay, "priority", priority, "rdy", readyOn, "rjk", rjk)
   else
     rcall("HSET", P .. id, "name", name, "data", data, "opts", opts, "timestamp", ts,
-          "delay", delay, "priority", priority)
+          "delay", delay, "priority", priority, "rdy", readyOn)
   end
   emit("added", "jobId", id, "name", name)
   if delay > 0 then
-    makeDelayed(id, ts + delay)
+    makeDelayed(id, readyOn)
   else
-    makeReady(id, priority, now, nil)
+    makeReady(id, priority, nil, nil)
     markReady()
   end
   return {id, 1}
@@ -107,8 +110,8 @@ local function promote(now)
     local id = due[i]
     rcall("ZREM", P .. "delayed", id)
     local priority = tonumber(rcall("HGET", P .. id, "priority")) or 0
-    rcall("HSET", P .. id, "delay", 0)
-    makeReady(id, priority, math.floor(tonumber(due[i + 1]) / 4096), "delayed")
+    rcall("HSET", P .. id, "delay", 0, "rdy", math.floor(tonumber(due[i + 1]) / 4096))
+    makeReady(id, priority, nil, "delayed")
   end
   markReady()
   return #due / 2
@@ -287,7 +290,7 @@ local k = P .. id
 rcall("HINCRBY", k, "atm", 1)
 rcall("HSET", k, "failedReason", ARGV[6])
 if delay > 0 then
-  rcall("HSET", k, "delay", delay)
+  rcall("HSET", k, "delay", delay, "rdy", now + delay)
   makeDelayed(id, now + delay)
 else
   makeReady(id, tonumber(rcall("HGET", k, "priority")) or 0, now, "active")
