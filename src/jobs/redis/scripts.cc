@@ -175,12 +175,12 @@ local function removePending(runId)
   end
 end
 -- The opts of a schedule's run: the template opts plus BullMQ's repeat fields.
-local function runOpts(opts, schedId, runId, millis, every, pattern, count)
+local function runOpts(opts, schedId, runId, millis, every, pattern, count, offset)
   local o = cjson.decode(opts)
   local r = {count = count}
   if every and every ~= "" then
     r.every = tonumber(every)
-    r.offset = 0
+    r.offset = tonumber(offset) or 0
   else
     r.pattern = pattern
   end
@@ -452,22 +452,42 @@ return millis
 }
 
 // Creates a schedule's next run, only when `current run id` is its pending run.
-// ARGV: P, id, current run id, next millis, run timestamp, run delay ms, run priority, now.
+// ARGV: P, id, current run id, next millis (used for cron schedules), run timestamp, run delay
+// (ignored: computed from the next millis here), run priority, now.
 // Returns 1 when created, 0 otherwise.
+//
+// Schedules made by Node's upsertJobScheduler carry what our own do not (bullmq-protocol.md §7),
+// and a worker advancing them must honour it as Node's does:
+//   - `every`: the next run is prevMillis + every, realigned to the schedule's grid when it fell
+//     behind. The grid is `offset` (mod every): Node stores offset = first run mod every when
+//     none is given (ours: 0, the epoch grid), so it is computed here from the stored hash rather
+//     than by the caller.
+//   - `limit` (no run beyond `limit` iterations; `ic` counts those created) and `endDate` (no run
+//     after it), which Node's JS enforces before creating the next run.
 const Script& advance_schedule() {
   static const Script s = make(R"lua(
-local id = ARGV[2]
+local id, now = ARGV[2], tonumber(ARGV[8])
 local score = rcall("ZSCORE", P .. "repeat", id)
 if not score or ("repeat:" .. id .. ":" .. score) ~= ARGV[3] then return 0 end
 local key = P .. "repeat:" .. id
-local h = rcall("HMGET", key, "name", "every", "pattern", "data", "opts")
-local millis = ARGV[4]
+local h = rcall("HMGET", key, "name", "every", "pattern", "data", "opts", "offset", "limit",
+                "endDate", "ic")
+if h[7] and (tonumber(h[9]) or 0) + 1 > tonumber(h[7]) then return 0 end
+if h[8] and now > tonumber(h[8]) then return 0 end
+local millis = tonumber(ARGV[4])
+local every = tonumber(h[2])
+if every and every > 0 then
+  local offset = tonumber(h[6]) or 0
+  millis = tonumber(score) + every
+  if millis <= now then millis = math.floor((now - offset) / every) * every + every + offset end
+end
+millis = string.format("%d", millis)
 rcall("ZADD", P .. "repeat", millis, id)
 local ic = rcall("HINCRBY", key, "ic", 1)
 local runId = "repeat:" .. id .. ":" .. millis
 addJob(runId, h[1], tonumber(ARGV[5]), h[4] or "{}", runOpts(h[5] or "{}", id, runId,
-       tonumber(millis), h[2], h[3], ic), tonumber(ARGV[6]), tonumber(ARGV[7]), id,
-       tonumber(ARGV[8]))
+       tonumber(millis), h[2], h[3], ic, h[6]), math.max(0, tonumber(millis) - now),
+       tonumber(ARGV[7]), id, now)
 return 1
 )lua");
   return s;
