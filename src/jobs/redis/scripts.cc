@@ -218,8 +218,8 @@ return takeNext(tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
 
 // Completes or fails an active job, applies retention, and optionally takes the next job.
 // ARGV: P, id, token, now, "completed" | "failed", return value JSON | failed reason,
-// keep count (-1 = all), keep age ms (0 = no limit), attempts (for retries-exhausted),
-// fetch next ("1"/"0"), next token, lock ms, worker name.
+// keep count (-1 = all), keep age ms (0 = no limit), attempts (for retries-exhausted; 0: the
+// job's opts.attempts), fetch next ("1"/"0"), next token, lock ms, worker name.
 // Returns {code} or {0, takeNext's reply...} with fetch next.
 const Script& move_to_finished() {
   static const Script s = make(R"lua(
@@ -228,6 +228,14 @@ local code = release(id, ARGV[3])
 if code ~= 0 then return {code} end
 local k = P .. id
 local atm = rcall("HINCRBY", k, "atm", 1)
+-- retries-exhausted is emitted when atm >= opts.attempts (bullmq-protocol.md §5.4 step 8), the
+-- job's own attempts unless the caller passes them; an unrecoverable failure with attempts left
+-- emits none, as with Node's workers.
+local attempts = tonumber(ARGV[9]) or 0
+if target == "failed" and attempts == 0 then
+  local ok, o = pcall(cjson.decode, rcall("HGET", k, "opts") or "{}")
+  if ok and type(o) == "table" then attempts = tonumber(o.attempts) or 0 end
+end
 if target == "failed" then rcall("HDEL", k, "defa") end
 local deid = rcall("HGET", k, "deid")
 if deid and rcall("GET", P .. "de:" .. deid) == id then rcall("DEL", P .. "de:" .. deid) end
@@ -259,7 +267,7 @@ if target == "completed" then
   emit("completed", "jobId", id, "returnvalue", value, "prev", "active")
 else
   emit("failed", "jobId", id, "failedReason", value, "prev", "active")
-  if atm >= (tonumber(ARGV[9]) or 0) then
+  if atm >= attempts then
     emit("retries-exhausted", "jobId", id, "attemptsMade", atm)
   end
 end
