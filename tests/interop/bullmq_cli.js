@@ -17,8 +17,9 @@
 //              `count` attempts, or when the queue's completed count reaches `untilCompleted`, or
 //              on SIGTERM; then {type:"done", processed} and the spans with telemetry.
 //   events     {count}
-//              QueueEvents: prints {type:"ready"} once listening, then {type:"completed"|"failed",
-//              jobId, returnvalue|failedReason} until `count` events or SIGTERM.
+//              QueueEvents: prints {type:"ready"} once listening, then {type:"completed"|"failed"|
+//              "retries-exhausted", jobId, returnvalue|failedReason|attemptsMade} until `count`
+//              events or SIGTERM.
 //   scheduler  {id, repeat: {every|pattern, ...}, template: {name, data, opts}}
 //              Queue.upsertJobScheduler; prints {type:"scheduler", jobId}.
 //   inspect    {jobs: [ids]}
@@ -143,6 +144,7 @@ async function events() {
   };
   qe.on('completed', on('completed'));
   qe.on('failed', on('failed'));
+  qe.on('retries-exhausted', on('retries-exhausted'));
   process.on('SIGTERM', finish);
   await qe.waitUntilReady();
   out({type: 'ready'});
