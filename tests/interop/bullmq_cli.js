@@ -26,6 +26,9 @@
 //              Prints {type:"inspect", counts (getJobCounts), jobs: {id: {state, name, data,
 //              returnvalue, failedReason, attemptsMade, opts}}, workers: [client names]}
 //              (getJobCounts, getJob + getState, getWorkers).
+//   admin      {steps: [{op: pause|resume|add|counts|retry|sleep|wait, ...}]}
+//              Runs the steps in order (add: name, data, opts; retry: id; sleep: ms; wait: state,
+//              n = until that many jobs are in the state); prints {type:"step", op, result}.
 'use strict';
 
 const {Queue, Worker, QueueEvents} = require('bullmq');
@@ -177,7 +180,34 @@ async function inspect() {
   await queue.close();
 }
 
-const commands = {add, worker, events, scheduler, inspect};
+// Queue administration, step by step; prints {type:"step", op, result} after each step.
+async function admin() {
+  const queue = new Queue(opts.queue, {connection: connect(), prefix});
+  for (const step of opts.steps) {
+    let result = null;
+    if (step.op === 'pause') {
+      await queue.pause();
+    } else if (step.op === 'resume') {
+      await queue.resume();
+    } else if (step.op === 'add') {
+      result = (await queue.add(step.name, step.data, step.opts)).id;
+    } else if (step.op === 'counts') {
+      result = await queue.getJobCounts();
+    } else if (step.op === 'retry') {  // Job.retry() of a failed job
+      await (await queue.getJob(step.id)).retry('failed');
+    } else if (step.op === 'sleep') {
+      await new Promise((resolve) => setTimeout(resolve, step.ms));
+    } else if (step.op === 'wait') {  // until getJobCounts()[state] >= n
+      while ((await queue.getJobCounts(step.state))[step.state] < step.n) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    out({type: 'step', op: step.op, result});
+  }
+  await queue.close();
+}
+
+const commands = {add, worker, events, scheduler, inspect, admin};
 if (!commands[command]) {
   console.error(`usage: node bullmq_cli.js <${Object.keys(commands).join('|')}> '<json>'`);
   process.exit(2);

@@ -494,6 +494,71 @@ TEST(Interop, OurSchedulesAdvanceOnANodeWorker) {
   EXPECT_GE(s->iterations, static_cast<std::int64_t>(e.size()));
 }
 
+// Node's pause/resume, deduplication and Job.retry() on a queue that our worker serves.
+TEST(Interop, NodeQueueAdministrationWithOurWorker) {
+  const std::string prefix = "adm";
+  Cpp cpp(prefix);
+  Queue queue("admin", cpp.queue_options());
+  std::mutex mu;
+  std::vector<std::pair<std::string, Json>> runs;  // name, data
+  std::atomic<bool> fail_next{true};
+  Worker worker(queue,
+                [&](Job& job) -> Json {
+                  {
+                    std::lock_guard lock(mu);
+                    runs.emplace_back(job.name, job.data);
+                  }
+                  if (job.name == "fails-once" && fail_next.exchange(false)) {
+                    throw std::runtime_error("first try");
+                  }
+                  return job.data;
+                },
+                {.concurrency = 2});
+  const Json dedup = {{"deduplication", {{"id", "d1"}}}};
+  NodeCli admin(
+      "admin",
+      {{"prefix", prefix},
+       {"queue", "admin"},
+       {"steps",
+        {{{"op", "pause"}},
+         {{"op", "add"}, {"name", "while-paused"}, {"data", {{"n", 1}}}},
+         {{"op", "sleep"}, {"ms", 500}},
+         {{"op", "counts"}},
+         {{"op", "resume"}},
+         // Deduplicated while the first is delayed; once it completed, a new job.
+         {{"op", "add"},
+          {"name", "dedup"},
+          {"data", {{"n", 2}}},
+          {"opts", {{"delay", 300}, {"deduplication", {{"id", "d1"}}}}}},
+         {{"op", "add"}, {"name", "dedup"}, {"data", {{"n", 3}}}, {"opts", dedup}},
+         {{"op", "wait"}, {"state", "completed"}, {"n", 2}},
+         {{"op", "add"}, {"name", "dedup"}, {"data", {{"n", 4}}}, {"opts", dedup}},
+         // Failed by our worker, retried by Node, completed by our worker.
+         {{"op", "add"}, {"name", "fails-once"}, {"data", {{"n", 5}}}, {"opts", {{"jobId", "f1"}}}},
+         {{"op", "wait"}, {"state", "failed"}, {"n", 1}},
+         {{"op", "retry"}, {"id", "f1"}},
+         {{"op", "wait"}, {"state", "completed"}, {"n", 4}}}}});
+  const std::vector<Json> steps = admin.finish(false, 60s);
+  worker.close();
+  ASSERT_EQ(steps.size(), 13u) << Json(steps).dump();
+  const Json& paused_counts = steps[3]["result"];
+  EXPECT_EQ(paused_counts["waiting"], 1) << paused_counts.dump();
+  EXPECT_EQ(paused_counts["active"], 0);
+  EXPECT_EQ(steps[6]["result"], steps[5]["result"]) << "the second add was not deduplicated";
+  EXPECT_NE(steps[8]["result"], steps[5]["result"]) << "the dedup id outlived its job";
+  std::lock_guard lock(mu);
+  EXPECT_THAT(runs, ::testing::UnorderedElementsAre(
+                        std::pair<std::string, Json>{"while-paused", {{"n", 1}}},
+                        std::pair<std::string, Json>{"dedup", {{"n", 2}}},
+                        std::pair<std::string, Json>{"dedup", {{"n", 4}}},
+                        std::pair<std::string, Json>{"fails-once", {{"n", 5}}},
+                        std::pair<std::string, Json>{"fails-once", {{"n", 5}}}));
+  const std::optional<Job> f1 = queue.get_job("f1");
+  ASSERT_TRUE(f1.has_value());
+  EXPECT_EQ(f1->state, JobState::kCompleted);
+  EXPECT_EQ(f1->return_value, (Json{{"n", 5}}));
+}
+
 // Node's getJobCounts, getJob and getWorkers on our jobs and our worker.
 TEST(Interop, NodeGettersReportOurJobsAndWorker) {
   const std::string prefix = "ng";
