@@ -24,7 +24,8 @@
 //              Queue.upsertJobScheduler; prints {type:"scheduler", jobId}.
 //   inspect    {jobs: [ids]}
 //              Prints {type:"inspect", counts (getJobCounts), jobs: {id: {state, name, data,
-//              returnvalue, failedReason, attemptsMade, opts}}, workers: [client names]}
+//              returnvalue, failedReason, stacktrace, attemptsMade, opts}}, workers: [client
+//              names]}
 //              (getJobCounts, getJob + getState, getWorkers).
 //   admin      {steps: [{op: pause|resume|add|counts|retry|sleep|wait, ...}]}
 //              Runs the steps in order (add: name, data, opts; retry: id; sleep: ms; wait: state,
@@ -170,7 +171,8 @@ async function inspect() {
     const job = await queue.getJob(id);
     jobs[id] = job ? Object.assign(describe(job), {state: await job.getState(),
                                                    returnvalue: job.returnvalue,
-                                                   failedReason: job.failedReason})
+                                                   failedReason: job.failedReason,
+                                                   stacktrace: job.stacktrace})
                    : null;
   }
   // getWorkers() reports each matching connection with name = the queue and rawname = its

@@ -603,6 +603,9 @@ TEST(Interop, NodeGettersReportOurJobsAndWorker) {
   EXPECT_EQ(j_bad["state"], "failed");
   EXPECT_EQ(j_bad["failedReason"], "bad input " + bad);
   EXPECT_EQ(j_bad["attemptsMade"], 2);
+  // One entry per failed attempt (we have no stack: the reason).
+  EXPECT_EQ(j_bad["stacktrace"], (Json{"bad input " + bad, "bad input " + bad}));
+  EXPECT_EQ(j_ok["stacktrace"], Json::array());
   EXPECT_EQ(r["jobs"][waiting]["state"], "delayed");
   // <prefix>:<base64("reports")>, and with a worker name `...:w:<name>`.
   std::vector<std::string> workers = r["workers"];

@@ -65,6 +65,29 @@ local function makeDelayed(id, due)
   emit("delayed", "jobId", id, "delay", due)
   markDelayed()
 end
+-- The job's opts as a table ({} when missing or not JSON).
+local function jobOpts(k)
+  local ok, o = pcall(cjson.decode, rcall("HGET", k, "opts") or "{}")
+  if ok and type(o) == "table" then return o end
+  return {}
+end
+-- A failed attempt appends to `stacktrace`, a JSON array of strings as Node's workers write it
+-- (bullmq-protocol.md §3, §11.5), keeping the last opts.stackTraceLimit entries (0: none). We
+-- have no stack: the entry is the failure reason, as the first line of a JS stack would be.
+local function addTrace(k, o, reason)
+  local ok, st = pcall(cjson.decode, rcall("HGET", k, "stacktrace") or "[]")
+  if not ok or type(st) ~= "table" then st = {} end
+  st[#st + 1] = reason
+  local limit = tonumber(o.stackTraceLimit)
+  if limit then
+    while #st > limit do table.remove(st, 1) end
+  end
+  if #st == 0 then
+    rcall("HSET", k, "stacktrace", "[]")
+  else
+    rcall("HSET", k, "stacktrace", cjson.encode(st))
+  end
+end
 -- Removes a job and its subkeys.
 local function removeJob(id)
   local k = P .. id
@@ -232,11 +255,12 @@ local atm = rcall("HINCRBY", k, "atm", 1)
 -- job's own attempts unless the caller passes them; an unrecoverable failure with attempts left
 -- emits none, as with Node's workers.
 local attempts = tonumber(ARGV[9]) or 0
-if target == "failed" and attempts == 0 then
-  local ok, o = pcall(cjson.decode, rcall("HGET", k, "opts") or "{}")
-  if ok and type(o) == "table" then attempts = tonumber(o.attempts) or 0 end
+if target == "failed" then
+  local o = jobOpts(k)
+  if attempts == 0 then attempts = tonumber(o.attempts) or 0 end
+  addTrace(k, o, value)
+  rcall("HDEL", k, "defa")
 end
-if target == "failed" then rcall("HDEL", k, "defa") end
 local deid = rcall("HGET", k, "deid")
 if deid and rcall("GET", P .. "de:" .. deid) == id then rcall("DEL", P .. "de:" .. deid) end
 local keepCount, keepAge = tonumber(ARGV[7]), tonumber(ARGV[8])
@@ -294,6 +318,7 @@ if code ~= 0 then return {code} end
 local k = P .. id
 rcall("HINCRBY", k, "atm", 1)
 rcall("HSET", k, "failedReason", ARGV[6])
+addTrace(k, jobOpts(k), ARGV[6])
 if delay > 0 then
   rcall("HSET", k, "delay", delay)
   makeDelayed(id, now + delay)
