@@ -18,8 +18,8 @@
 //              on SIGTERM; then {type:"done", processed} and the spans with telemetry.
 //   events     {count}
 //              QueueEvents: prints {type:"ready"} once listening, then {type:"completed"|"failed"|
-//              "retries-exhausted", jobId, returnvalue|failedReason|attemptsMade} until `count`
-//              events or SIGTERM.
+//              "retries-exhausted", jobId, returnvalue|failedReason|attemptsMade} and
+//              {type:"drained"} until `count` events (drained not counted) or SIGTERM.
 //   scheduler  {id, repeat: {every|pattern, ...}, template: {name, data, opts}}
 //              Queue.upsertJobScheduler; prints {type:"scheduler", jobId}.
 //   inspect    {jobs: [ids]}
@@ -144,11 +144,13 @@ async function events() {
   const finished = new Promise((resolve) => (finish = resolve));
   const on = (type) => (args) => {
     out(Object.assign({type}, args));
-    if (opts.count && ++seen >= opts.count) finish();
+    // Stay a little longer for what follows the last counted event (drained).
+    if (type !== 'drained' && opts.count && ++seen >= opts.count) setTimeout(finish, 300);
   };
   qe.on('completed', on('completed'));
   qe.on('failed', on('failed'));
   qe.on('retries-exhausted', on('retries-exhausted'));
+  qe.on('drained', on('drained'));
   process.on('SIGTERM', finish);
   await qe.waitUntilReady();
   out({type: 'ready'});

@@ -227,6 +227,8 @@ TEST(Interop, NodeProducerOurWorkerAndNodeQueueEvents) {
   }
   EXPECT_EQ(completed.size(), 7u);
   EXPECT_EQ(failed.size(), 2u);
+  // The queue emptied at least once (our worker finishes its last job with fetch next).
+  EXPECT_EQ(heard.back()["type"], "drained") << Json(heard).dump();
   // An unrecoverable failure with attempts left exhausts no retries.
   EXPECT_EQ(exhausted, (std::set<std::string>{seen["doomed"].back().id}));
   for (const auto& [name, attempts] : seen) {

@@ -295,14 +295,18 @@ else
     emit("retries-exhausted", "jobId", id, "attemptsMade", atm)
   end
 end
+local r
 if ARGV[10] == "1" then
-  local r = takeNext(now, ARGV[11], ARGV[12], ARGV[13])
-  return {0, r[1], r[2]}
+  r = takeNext(now, ARGV[11], ARGV[12], ARGV[13])
+  if r[1] ~= "" then return {0, r[1], r[2]} end
 end
+-- Nothing taken (or nothing asked for): `drained` when the queue is empty, fetch next or not, as
+-- Node's workers emit it after their last job (bullmq-protocol.md §5.4 step 10, §13).
 if rcall("LLEN", P .. "wait") == 0 and rcall("LLEN", P .. "active") == 0 and
    rcall("ZCARD", P .. "prioritized") == 0 then
   emit("drained")
 end
+if r then return {0, r[1], r[2]} end
 return {0}
 )lua");
   return s;
