@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -50,6 +49,10 @@ std::string redis_url() {
 class NodeCli {
  public:
   NodeCli(const std::string& command, Json options) {
+    if (!std::filesystem::exists(ADMINARA_NODE)) {
+      throw std::runtime_error(std::string("node (Node.js 20) was not found when configuring (") +
+                               ADMINARA_NODE + "); the interop tests need it (scripts/setup)");
+    }
     static std::atomic<int> n{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("adminara-interop-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
@@ -86,13 +89,12 @@ class NodeCli {
     }
     return out;
   }
-  /// Waits for a line of `type` (e.g. "ready"); false when the process exits or time runs out.
+  /// Waits for a line of `type` (e.g. "ready"); false when time runs out.
   bool wait_for(std::string_view type, std::chrono::milliseconds timeout = 30s) {
     return wait_until([&] { return !lines_of(type).empty(); }, timeout);
   }
-  /// Waits for a successful exit (SIGTERM first with `terminate`) and returns every line.
-  std::vector<Json> finish(bool terminate = false, std::chrono::milliseconds timeout = 60s) {
-    if (terminate) process_->signal(SIGTERM);
+  /// Waits for a successful exit and returns every line.
+  std::vector<Json> finish(std::chrono::milliseconds timeout = 60s) {
     const std::optional<int> code = process_->wait(timeout);
     EXPECT_EQ(code, std::optional<int>(0)) << "node stderr:\n" << process_->errors();
     return lines();
@@ -128,7 +130,7 @@ struct Cpp {
   }
 };
 
-// The node's returnvalue as JSON (QueueEvents hands it over as stored text or parsed).
+// A returnvalue from Node as JSON (QueueEvents hands it over as stored text or parsed).
 Json as_json(const Json& v) {
   if (v.is_string()) {
     Json parsed = Json::parse(v.get<std::string>(), nullptr, /*allow_exceptions=*/false);
@@ -137,8 +139,9 @@ Json as_json(const Json& v) {
   return v;
 }
 
-TEST(Interop, NodeVersionIsSupported) {
-  // Fails with a clear message when node is missing (scripts/setup: Node 20 is a prerequisite).
+TEST(Interop, NodeAndPackagesAreInstalled) {
+  // Fails with a clear message when node is missing (scripts/setup: Node 20 is a prerequisite;
+  // the fixture interop_npm_ci checks its version).
   ASSERT_TRUE(std::filesystem::exists(ADMINARA_NODE))
       << "node (Node.js 20) not found; the interop tests need it";
   ASSERT_TRUE(std::filesystem::exists(std::string(ADMINARA_INTEROP_DIR) + "/node_modules/bullmq"))
@@ -193,7 +196,7 @@ TEST(Interop, NodeProducerOurWorkerAndNodeQueueEvents) {
                   return {{"got", job.data}, {"by", "cpp"}};
                 },
                 {.concurrency = 2});
-  const std::vector<Json> heard = events.finish(false, 60s);
+  const std::vector<Json> heard = events.finish(60s);
   worker.close();
 
   std::lock_guard lock(mu);
@@ -286,7 +289,7 @@ TEST(Interop, OurProducerNodeWorker) {
   const std::string flaky =
       queue.add("flaky", {{"n", 5}}, {.attempts = 3, .backoff = Backoff::exponential(50ms)});
   EXPECT_EQ(custom, "cpp-custom-1");
-  const std::vector<Json> out = worker.finish(false, 60s);
+  const std::vector<Json> out = worker.finish(60s);
 
   std::map<std::string, std::vector<Json>> by_id;
   for (const Json& p : out) {
@@ -370,7 +373,7 @@ TEST(Interop, MixedFleetProcessesEachJobOnce) {
   node_producer.finish();
   ASSERT_TRUE(wait_until([&] { return queue.counts().completed == kJobs; }, 90s))
       << "completed: " << queue.counts().completed;
-  const std::vector<Json> out = node.finish(false, 30s);
+  const std::vector<Json> out = node.finish(30s);
   worker.close();
 
   std::map<std::string, int> times;
@@ -475,8 +478,8 @@ TEST(Interop, OurSchedulesAdvanceOnANodeWorker) {
   Scheduler scheduler(queue);
   scheduler.upsert("every-250", {.job_name = "tick", .every = 250ms, .data = {{"x", 1}}});
   scheduler.upsert("cron-1s", {.job_name = "cron-tick", .cron = "* * * * * *"});
-  NodeCli worker("worker", {{"prefix", prefix}, {"queue", "ticks"}, {"count", 8}});
-  const std::vector<Json> out = worker.finish(false, 60s);
+  NodeCli worker("worker", {{"prefix", prefix}, {"queue", "ticks"}, {"count", 10}});
+  const std::vector<Json> out = worker.finish(60s);
   std::vector<std::string> ids;
   for (const Json& p : out) {
     if (p["type"] == "processed") ids.push_back(p["id"]);
@@ -540,7 +543,7 @@ TEST(Interop, NodeQueueAdministrationWithOurWorker) {
          {{"op", "wait"}, {"state", "failed"}, {"n", 1}},
          {{"op", "retry"}, {"id", "f1"}},
          {{"op", "wait"}, {"state", "completed"}, {"n", 4}}}}});
-  const std::vector<Json> steps = admin.finish(false, 60s);
+  const std::vector<Json> steps = admin.finish(60s);
   worker.close();
   ASSERT_EQ(steps.size(), 13u) << Json(steps).dump();
   const Json& paused_counts = steps[3]["result"];
