@@ -2,7 +2,7 @@
 # The interop tests' ctest fixture (interop_npm_ci): installs the pinned Node packages
 # (package.json + package-lock.json) into <build dir>/tests/interop with `npm ci`, never into the
 # source tree, and copies the Node CLI next to them (Node resolves require() from the script's
-# directory). `npm ci` runs again only when the lock file changed.
+# directory). `npm ci` runs again only when package.json or the lock file changed.
 #
 # Usage: npm_ci.sh <source dir (tests/interop)> <destination dir>
 set -euo pipefail
@@ -22,7 +22,8 @@ fi
 
 mkdir -p "$dest"
 cp "$src/bullmq_cli.js" "$dest/"
-if cmp -s "$src/package-lock.json" "$dest/node_modules/.interop-package-lock.json" 2>/dev/null; then
+stamp=$dest/node_modules/.interop-installed  # the package.json and lock it was installed from
+if cat "$src/package.json" "$src/package-lock.json" | cmp -s - "$stamp" 2>/dev/null; then
   echo "interop tests: node_modules is up to date"
   exit 0
 fi
@@ -30,5 +31,5 @@ cp "$src/package.json" "$src/package-lock.json" "$dest/"
 cd "$dest"
 # --ignore-scripts: no install scripts needed (msgpackr's native part ships prebuilt).
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-cp package-lock.json node_modules/.interop-package-lock.json
+cat package.json package-lock.json >"$stamp"
 echo "interop tests: installed $(node -p 'Object.keys(require("./package.json").dependencies).join(", ")')"
