@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <utility>
 
 #include "adminara/obs/jobs.h"
@@ -20,12 +21,27 @@ struct Queue::State {
 
 namespace {
 
+// A canonical decimal integer ("42", "-7"; not "007" or "4.2"): what the `id` counter produces.
+bool is_integer_id(std::string_view id) {
+  if (id.starts_with('-')) id.remove_prefix(1);
+  if (id.empty() || (id.size() > 1 && id[0] == '0')) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 void validate(const JobOptions& o) {
   const std::string& id = o.job_id;
-  if (id == "0" || id.starts_with("0:") || id.starts_with("repeat:")) {
+  // Node BullMQ 6.7.0's producer refuses integer custom ids ("Custom Id cannot be integers"):
+  // they would collide with the ids its `id` counter hands out, and an add with a taken id is a
+  // duplicate that adds nothing. It also refuses ids with ':' unless they have exactly three
+  // ':'-separated parts ("Custom Id cannot contain :"). Observed by running Node's Queue.add
+  // (tests/interop/bullmq_cli.js); we refuse the same ids so that both producers agree.
+  const auto colons = std::count(id.begin(), id.end(), ':');
+  if (id.starts_with("0:") || id.starts_with("repeat:") || is_integer_id(id) ||
+      (colons > 0 && colons != 2)) {
     throw JobError("job_id \"" + id +
-                   "\": accepted: any string except \"0\" and ids starting with \"0:\" or "
-                   "\"repeat:\" (reserved for schedules)");
+                   "\": accepted: a string that is not an integer (those are the queue's own ids) "
+                   "and has no ':' unless in three ':'-separated parts, not starting with \"0:\" "
+                   "or \"repeat:\" (reserved for schedules)");
   }
   if (o.priority > JobOptions::kMaxPriority) {
     throw JobError("priority " + std::to_string(o.priority) + ": accepted: 0 (none) or 1-" +

@@ -294,6 +294,13 @@ TEST_P(Jobs, JobIdDeduplicates) {
   EXPECT_NE(dup[0].attribute("job.deduplicated"), nullptr);
   EXPECT_THROW(queue.add("x", {}, {.job_id = "0"}), JobError);
   EXPECT_THROW(queue.add("x", {}, {.job_id = "repeat:x:1"}), JobError);
+  // Refused as Node BullMQ refuses them: integers (the queue's own ids), ':' but not 3 parts.
+  EXPECT_THROW(queue.add("x", {}, {.job_id = "42"}), JobError);
+  EXPECT_THROW(queue.add("x", {}, {.job_id = "-7"}), JobError);
+  EXPECT_THROW(queue.add("x", {}, {.job_id = "a:b"}), JobError);
+  Queue ids_queue("ids", env.queue_options());
+  EXPECT_EQ(ids_queue.add("x", {}, {.job_id = "007"}), "007");
+  EXPECT_EQ(ids_queue.add("x", {}, {.job_id = "a:b:c"}), "a:b:c");
   // Kept finished jobs still deduplicate; removed ones do not.
   Worker worker(queue, noop);
   ASSERT_TRUE(wait_until([&] { return queue.counts().completed == 3; }));

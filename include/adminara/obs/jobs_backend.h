@@ -122,8 +122,9 @@ struct JobOptions {
   /// before prioritized ones, FIFO.
   std::uint32_t priority = 0;
   /// A caller-chosen id. Adding a job whose id exists (in any state, while it is kept) adds
-  /// nothing and returns the existing id. Must not be empty-when-set, "0", start with "0:" or
-  /// with "repeat:" (reserved for schedules).
+  /// nothing and returns the existing id. As in Node BullMQ, it must not be an integer ("42":
+  /// those are the queue's own ids) nor contain ':' except in three ':'-separated parts, and it
+  /// must not start with "0:" or "repeat:" (reserved for schedules).
   std::string job_id;
   /// 0: none. A run that takes longer fails with "job <id> timed out after <n> ms" (and is
   /// retried when attempts are left); its processor is asked to stop (Job::stop_token).

@@ -66,6 +66,29 @@ local function makeDelayed(id, due)
   emit("delayed", "jobId", id, "delay", due)
   markDelayed()
 end
+-- The job's opts as a table ({} when missing or not JSON).
+local function jobOpts(k)
+  local ok, o = pcall(cjson.decode, rcall("HGET", k, "opts") or "{}")
+  if ok and type(o) == "table" then return o end
+  return {}
+end
+-- A failed attempt appends to `stacktrace`, a JSON array of strings as Node's workers write it
+-- (bullmq-protocol.md §3, §11.5), keeping the last opts.stackTraceLimit entries (0: none). We
+-- have no stack: the entry is the failure reason, as the first line of a JS stack would be.
+local function addTrace(k, o, reason)
+  local ok, st = pcall(cjson.decode, rcall("HGET", k, "stacktrace") or "[]")
+  if not ok or type(st) ~= "table" then st = {} end
+  st[#st + 1] = reason
+  local limit = tonumber(o.stackTraceLimit)
+  if limit then
+    while #st > limit do table.remove(st, 1) end
+  end
+  if #st == 0 then
+    rcall("HSET", k, "stacktrace", "[]")
+  else
+    rcall("HSET", k, "stacktrace", cjson.encode(st))
+  end
+end
 -- Removes a job and its subkeys.
 local function removeJob(id)
   local k = P .. id
@@ -178,12 +201,12 @@ local function removePending(runId)
   end
 end
 -- The opts of a schedule's run: the template opts plus BullMQ's repeat fields.
-local function runOpts(opts, schedId, runId, millis, every, pattern, count)
+local function runOpts(opts, schedId, runId, millis, every, pattern, count, offset)
   local o = cjson.decode(opts)
   local r = {count = count}
   if every and every ~= "" then
     r.every = tonumber(every)
-    r.offset = 0
+    r.offset = tonumber(offset) or 0
   else
     r.pattern = pattern
   end
@@ -221,8 +244,8 @@ return takeNext(tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5])
 
 // Completes or fails an active job, applies retention, and optionally takes the next job.
 // ARGV: P, id, token, now, "completed" | "failed", return value JSON | failed reason,
-// keep count (-1 = all), keep age ms (0 = no limit), attempts (for retries-exhausted),
-// fetch next ("1"/"0"), next token, lock ms, worker name.
+// keep count (-1 = all), keep age ms (0 = no limit), attempts (for retries-exhausted; 0: the
+// job's opts.attempts), fetch next ("1"/"0"), next token, lock ms, worker name.
 // Returns {code} or {0, takeNext's reply...} with fetch next.
 const Script& move_to_finished() {
   static const Script s = make(R"lua(
@@ -231,7 +254,16 @@ local code = release(id, ARGV[3])
 if code ~= 0 then return {code} end
 local k = P .. id
 local atm = rcall("HINCRBY", k, "atm", 1)
-if target == "failed" then rcall("HDEL", k, "defa") end
+-- retries-exhausted is emitted when atm >= opts.attempts (bullmq-protocol.md §5.4 step 8), the
+-- job's own attempts unless the caller passes them; an unrecoverable failure with attempts left
+-- emits none, as with Node's workers.
+local attempts = tonumber(ARGV[9]) or 0
+if target == "failed" then
+  local o = jobOpts(k)
+  if attempts == 0 then attempts = tonumber(o.attempts) or 0 end
+  addTrace(k, o, value)
+  rcall("HDEL", k, "defa")
+end
 local deid = rcall("HGET", k, "deid")
 if deid and rcall("GET", P .. "de:" .. deid) == id then rcall("DEL", P .. "de:" .. deid) end
 local keepCount, keepAge = tonumber(ARGV[7]), tonumber(ARGV[8])
@@ -262,18 +294,22 @@ if target == "completed" then
   emit("completed", "jobId", id, "returnvalue", value, "prev", "active")
 else
   emit("failed", "jobId", id, "failedReason", value, "prev", "active")
-  if atm >= (tonumber(ARGV[9]) or 0) then
+  if atm >= attempts then
     emit("retries-exhausted", "jobId", id, "attemptsMade", atm)
   end
 end
+local r
 if ARGV[10] == "1" then
-  local r = takeNext(now, ARGV[11], ARGV[12], ARGV[13])
-  return {0, r[1], r[2]}
+  r = takeNext(now, ARGV[11], ARGV[12], ARGV[13])
+  if r[1] ~= "" then return {0, r[1], r[2]} end
 end
+-- Nothing taken (or nothing asked for): `drained` when the queue is empty, fetch next or not, as
+-- Node's workers emit it after their last job (bullmq-protocol.md §5.4 step 10, §13).
 if rcall("LLEN", P .. "wait") == 0 and rcall("LLEN", P .. "active") == 0 and
    rcall("ZCARD", P .. "prioritized") == 0 then
   emit("drained")
 end
+if r then return {0, r[1], r[2]} end
 return {0}
 )lua");
   return s;
@@ -289,6 +325,7 @@ if code ~= 0 then return {code} end
 local k = P .. id
 rcall("HINCRBY", k, "atm", 1)
 rcall("HSET", k, "failedReason", ARGV[6])
+addTrace(k, jobOpts(k), ARGV[6])
 if delay > 0 then
   rcall("HSET", k, "delay", delay, "rdy", now + delay)
   makeDelayed(id, now + delay)
@@ -455,22 +492,42 @@ return millis
 }
 
 // Creates a schedule's next run, only when `current run id` is its pending run.
-// ARGV: P, id, current run id, next millis, run timestamp, run delay ms, run priority, now.
+// ARGV: P, id, current run id, next millis (used for cron schedules), run timestamp, run delay
+// (ignored: computed from the next millis here), run priority, now.
 // Returns 1 when created, 0 otherwise.
+//
+// Schedules made by Node's upsertJobScheduler carry what our own do not (bullmq-protocol.md §7),
+// and a worker advancing them must honour it as Node's does:
+//   - `every`: the next run is prevMillis + every, realigned to the schedule's grid when it fell
+//     behind. The grid is `offset` (mod every): Node stores offset = first run mod every when
+//     none is given (ours: 0, the epoch grid), so it is computed here from the stored hash rather
+//     than by the caller.
+//   - `limit` (no run beyond `limit` iterations; `ic` counts those created) and `endDate` (no run
+//     after it), which Node's JS enforces before creating the next run.
 const Script& advance_schedule() {
   static const Script s = make(R"lua(
-local id = ARGV[2]
+local id, now = ARGV[2], tonumber(ARGV[8])
 local score = rcall("ZSCORE", P .. "repeat", id)
 if not score or ("repeat:" .. id .. ":" .. score) ~= ARGV[3] then return 0 end
 local key = P .. "repeat:" .. id
-local h = rcall("HMGET", key, "name", "every", "pattern", "data", "opts")
-local millis = ARGV[4]
+local h = rcall("HMGET", key, "name", "every", "pattern", "data", "opts", "offset", "limit",
+                "endDate", "ic")
+if h[7] and (tonumber(h[9]) or 0) + 1 > tonumber(h[7]) then return 0 end
+if h[8] and now > tonumber(h[8]) then return 0 end
+local millis = tonumber(ARGV[4])
+local every = tonumber(h[2])
+if every and every > 0 then
+  local offset = tonumber(h[6]) or 0
+  millis = tonumber(score) + every
+  if millis <= now then millis = math.floor((now - offset) / every) * every + every + offset end
+end
+millis = string.format("%d", millis)
 rcall("ZADD", P .. "repeat", millis, id)
 local ic = rcall("HINCRBY", key, "ic", 1)
 local runId = "repeat:" .. id .. ":" .. millis
 addJob(runId, h[1], tonumber(ARGV[5]), h[4] or "{}", runOpts(h[5] or "{}", id, runId,
-       tonumber(millis), h[2], h[3], ic), tonumber(ARGV[6]), tonumber(ARGV[7]), id,
-       tonumber(ARGV[8]))
+       tonumber(millis), h[2], h[3], ic, h[6]), math.max(0, tonumber(millis) - now),
+       tonumber(ARGV[7]), id, now)
 return 1
 )lua");
   return s;
