@@ -210,6 +210,25 @@ TEST(RedisBackend, StoresJobsInBullMQsLayout) {
   EXPECT_EQ(h["delay"], "500");
 }
 
+TEST(RedisBackend, ScriptsAreLoadedAgainAfterTheServerForgetsThem) {
+  Raw raw;
+  Queue queue(
+      "flush",
+      {.connection = {.backend = make_redis_backend(
+                          {.url = obs::testing::shared_redis_server().url(), .prefix = "flush"})},
+       .queue_depth_metrics = false});
+  EXPECT_EQ(queue.add("a"), "1");
+  raw({"SCRIPT", "FLUSH"});  // as after a restart: every EVALSHA answers NOSCRIPT
+  EXPECT_EQ(queue.add("b"), "2");
+  raw({"SCRIPT", "FLUSH"});
+  std::vector<Queue::BulkJob> bulk(250, Queue::BulkJob{.name = "c"});
+  const std::vector<std::string> ids = queue.add_bulk(std::move(bulk));
+  ASSERT_EQ(ids.size(), 250u);
+  EXPECT_EQ(ids.front(), "3");
+  EXPECT_EQ(ids.back(), "252");
+  EXPECT_EQ(queue.counts().waiting, 252u);
+}
+
 TEST(RedisBackend, ProcessesAJobWrittenTheWayNodeBullMQWritesIt) {
   testing::current_backend_kind() = testing::BackendKind::kRedis;
   JobsEnv env;

@@ -328,37 +328,35 @@ class RedisQueue final : public QueueBackend {
   }
 
   std::vector<AddResult> add_bulk(std::vector<Job> jobs) override {
-    // One pipeline: each job is its own script call (atomic per job, in order).
+    // kPerCall jobs per script call (short enough not to hold Redis up for other clients), and
+    // kCallsPerTrip calls pipelined per round trip.
+    constexpr std::size_t kPerCall = 100;
+    constexpr std::size_t kCallsPerTrip = 10;
     std::vector<AddResult> out;
     out.reserve(jobs.size());
-    const redis::Script& script = redis::scripts::add_job();
-    for (std::size_t start = 0; start < jobs.size(); start += 1000) {
-      const std::size_t end = std::min(jobs.size(), start + 1000);
-      std::vector<Reply> replies = shared_->pool.with_connection([&](redis::RedisConnection& c) {
-        // Make sure the script is loaded, then pipeline EVALSHA calls.
-        std::vector<Reply> rs;
-        rs.push_back(script.run(c, keys_, add_args(jobs[start])));
-        if (end - start > 1) {
-          const std::string sha = c.command({"SCRIPT", "LOAD", script.text()}).as_string();
-          std::vector<std::vector<std::string>> cmds;
-          for (std::size_t i = start + 1; i < end; ++i) {
-            std::vector<std::string> argv{"EVALSHA", sha, "1", keys_[0]};
-            std::vector<std::string> a = add_args(jobs[i]);
-            argv.insert(argv.end(), std::make_move_iterator(a.begin()),
-                        std::make_move_iterator(a.end()));
-            cmds.push_back(std::move(argv));
-          }
-          for (Reply& r : c.pipeline(cmds)) {
-            if (r.type == Reply::Type::kError) throw redis::RedisReplyError(r.str);
-            rs.push_back(std::move(r));
-          }
-        }
-        return rs;
-      });
+    const redis::Script& script = redis::scripts::add_jobs();
+    std::vector<std::vector<std::string>> calls;
+    auto flush = [&] {
+      const std::vector<Reply> replies = shared_->pool.with_connection(
+          [&](redis::RedisConnection& c) { return script.run_pipelined(c, keys_, calls); });
       for (const Reply& r : replies) {
-        out.push_back({r.elements.at(0).as_string(), r.elements.at(1).as_int() == 1});
+        for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+          out.push_back({r.elements[i].as_string(), r.elements[i + 1].as_int() == 1});
+        }
       }
+      calls.clear();
+    };
+    for (std::size_t start = 0; start < jobs.size(); start += kPerCall) {
+      std::vector<std::string> args{prefix_};
+      for (std::size_t i = start; i < std::min(jobs.size(), start + kPerCall); ++i) {
+        std::vector<std::string> a = add_args(jobs[i]);
+        args.insert(args.end(), std::make_move_iterator(a.begin() + 1),
+                    std::make_move_iterator(a.end()));
+      }
+      calls.push_back(std::move(args));
+      if (calls.size() == kCallsPerTrip) flush();
     }
+    if (!calls.empty()) flush();
     return out;
   }
 

@@ -254,31 +254,61 @@ std::vector<Reply> RedisConnection::pipeline(
   return out;
 }
 
-Reply Script::run(RedisConnection& c, const std::vector<std::string>& keys,
-                  const std::vector<std::string>& args) const {
+std::string Script::sha(RedisConnection& c, bool reload) const {
+  {
+    std::lock_guard lock(mu_);
+    if (!reload && !sha_.empty()) return sha_;
+  }
+  const Reply loaded = c.command({"SCRIPT", "LOAD", text_});
+  if (loaded.type == Reply::Type::kError) throw RedisReplyError(loaded.str + " (SCRIPT LOAD)");
+  std::lock_guard lock(mu_);
+  sha_ = loaded.as_string();
+  return sha_;
+}
+
+std::vector<std::string> Script::evalsha(const std::string& sha,
+                                         const std::vector<std::string>& keys,
+                                         const std::vector<std::string>& args) const {
   std::vector<std::string> argv;
   argv.reserve(3 + keys.size() + args.size());
   argv.emplace_back("EVALSHA");
-  {
-    std::lock_guard lock(mu_);
-    argv.push_back(sha_);
-  }
+  argv.push_back(sha);
   argv.push_back(std::to_string(keys.size()));
   argv.insert(argv.end(), keys.begin(), keys.end());
   argv.insert(argv.end(), args.begin(), args.end());
-  for (int pass = 0;; ++pass) {
-    if (argv[1].empty() || pass == 1) {
-      const Reply loaded = c.command({"SCRIPT", "LOAD", text_});
-      if (loaded.type == Reply::Type::kError) throw RedisReplyError(loaded.str + " (SCRIPT LOAD)");
-      argv[1] = loaded.as_string();
-      std::lock_guard lock(mu_);
-      sha_ = argv[1];
+  return argv;
+}
+
+Reply Script::run(RedisConnection& c, const std::vector<std::string>& keys,
+                  const std::vector<std::string>& args) const {
+  return std::move(run_pipelined(c, keys, {args}).front());
+}
+
+std::vector<Reply> Script::run_pipelined(RedisConnection& c, const std::vector<std::string>& keys,
+                                         const std::vector<std::vector<std::string>>& calls) const {
+  std::vector<std::vector<std::string>> argvs;
+  argvs.reserve(calls.size());
+  const std::string first = sha(c, false);
+  for (const auto& args : calls) argvs.push_back(evalsha(first, keys, args));
+  std::vector<Reply> replies = c.pipeline(argvs);
+  // NOSCRIPT: the server lost its script cache (restart, SCRIPT FLUSH); those calls did not run.
+  std::vector<std::size_t> again;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].type == Reply::Type::kError && replies[i].str.starts_with("NOSCRIPT")) {
+      again.push_back(i);
     }
-    Reply r = c.command(argv);
-    if (r.type != Reply::Type::kError) return r;
-    if (pass == 0 && r.str.starts_with("NOSCRIPT")) continue;
-    throw RedisReplyError(r.str);
   }
+  if (!again.empty()) {
+    const std::string loaded = sha(c, true);
+    std::vector<std::vector<std::string>> retry;
+    for (std::size_t i : again) retry.push_back(evalsha(loaded, keys, calls[i]));
+    std::vector<Reply> second = c.pipeline(retry);
+    for (std::size_t j = 0; j < again.size(); ++j) replies[again[j]] = std::move(second[j]);
+  }
+  for (const Reply& r : replies) {
+    if (r.type == Reply::Type::kError) throw RedisReplyError(r.str);
+  }
+  return replies;
 }
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {}

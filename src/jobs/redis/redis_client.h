@@ -111,8 +111,15 @@ class Script {
   /// Error replies are thrown as RedisReplyError.
   Reply run(RedisConnection& c, const std::vector<std::string>& keys,
             const std::vector<std::string>& args) const;
+  /// Runs the script once per element of `calls` (each its ARGV), pipelined in one round trip;
+  /// the replies in order. Calls the server answered NOSCRIPT (not run) are loaded and run again.
+  std::vector<Reply> run_pipelined(RedisConnection& c, const std::vector<std::string>& keys,
+                                   const std::vector<std::vector<std::string>>& calls) const;
 
  private:
+  std::string sha(RedisConnection& c, bool reload) const;
+  std::vector<std::string> evalsha(const std::string& sha, const std::vector<std::string>& keys,
+                                   const std::vector<std::string>& args) const;
   std::string text_;
   mutable std::mutex mu_;
   mutable std::string sha_;  // guarded by mu_; empty until loaded

@@ -234,6 +234,23 @@ return addJob(ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(AR
   return s;
 }
 
+// Several jobs in one call (add_bulk): ARGV: P, then for each job the 9 arguments of add_job after
+// P. Returns {id, added, id, added, ...}. Each job is added as add_job would (in order; the call
+// as a whole is atomic).
+const Script& add_jobs() {
+  static const Script s = make(R"lua(
+local out = {}
+for i = 2, #ARGV - 8, 9 do
+  local r = addJob(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4],
+                   tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6]), ARGV[i + 7], tonumber(ARGV[i + 8]))
+  out[#out + 1] = r[1]
+  out[#out + 1] = r[2]
+end
+return out
+)lua");
+  return s;
+}
+
 // ARGV: P, now, token, lock ms, worker name. Returns takeNext's reply.
 const Script& move_to_active() {
   static const Script s = make(R"lua(

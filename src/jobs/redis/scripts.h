@@ -11,6 +11,7 @@
 namespace adminara::obs::jobs::redis::scripts {
 
 const Script& add_job();
+const Script& add_jobs();
 const Script& move_to_active();
 const Script& move_to_finished();
 const Script& retry_job();
