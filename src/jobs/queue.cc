@@ -17,6 +17,9 @@ struct Queue::State {
   // Adds one validated job under its producer span; `span_name` is scratch space.
   std::string add(std::string_view job_name, Json data, const JobOptions& options, TimeMs now,
                   std::string& span_name);
+  // The job to add, its producer span started (appended to `spans`) and its context injected.
+  Job make_job(std::string_view job_name, Json data, const JobOptions& options, TimeMs now,
+               std::string& span_name, std::vector<Span>& spans);
 };
 
 namespace {
@@ -101,17 +104,36 @@ std::string Queue::add(std::string_view name, Json data, const JobOptions& optio
 
 std::vector<std::string> Queue::add_bulk(std::vector<BulkJob> jobs) {
   for (const BulkJob& b : jobs) validate(b.options);
-  std::vector<std::string> ids;
-  ids.reserve(jobs.size());
   const TimeMs now = s_->clock->now_ms();
   std::string span_name;
-  for (BulkJob& b : jobs)
-    ids.push_back(s_->add(b.name, std::move(b.data), b.options, now, span_name));
+  // One producer span per job, then one backend call for all (one round trip per many jobs on
+  // Redis), then each span gets its job's id.
+  std::vector<Span> spans;
+  std::vector<Job> batch;
+  spans.reserve(jobs.size());
+  batch.reserve(jobs.size());
+  for (BulkJob& b : jobs) {
+    batch.push_back(s_->make_job(b.name, std::move(b.data), b.options, now, span_name, spans));
+  }
+  std::vector<AddResult> results;
+  try {
+    results = s_->backend->add_bulk(std::move(batch));
+  } catch (const std::exception& e) {
+    for (Span& span : spans) span.set_status(StatusCode::kError, e.what());
+    throw;
+  }
+  std::vector<std::string> ids;
+  ids.reserve(results.size());
+  for (std::size_t i = 0; i < results.size() && i < spans.size(); ++i) {
+    spans[i].set_attribute("messaging.message.id", results[i].id);
+    if (!results[i].added) spans[i].set_attribute("job.deduplicated", true);
+    ids.push_back(std::move(results[i].id));
+  }
   return ids;
 }
 
-std::string Queue::State::add(std::string_view job_name, Json data, const JobOptions& options,
-                              TimeMs now, std::string& span_name) {
+Job Queue::State::make_job(std::string_view job_name, Json data, const JobOptions& options,
+                           TimeMs now, std::string& span_name, std::vector<Span>& spans) {
   span_name.assign("add ").append(name).append(".").append(job_name);
   Span span = detail::start_job_span(connection, span_name,
                                      {{"messaging.system", detail::kMessagingSystem},
@@ -127,7 +149,22 @@ std::string Queue::State::add(std::string_view job_name, Json data, const JobOpt
   if (span.context().is_valid()) {
     inject(Context::current().with_span_context(span.context()), job.trace_context);
   }
-  AddResult r = backend->add(std::move(job));
+  spans.push_back(std::move(span));
+  return job;
+}
+
+std::string Queue::State::add(std::string_view job_name, Json data, const JobOptions& options,
+                              TimeMs now, std::string& span_name) {
+  std::vector<Span> spans;
+  Job job = make_job(job_name, std::move(data), options, now, span_name, spans);
+  Span& span = spans.front();
+  AddResult r;
+  try {
+    r = backend->add(std::move(job));
+  } catch (const std::exception& e) {
+    span.set_status(StatusCode::kError, e.what());
+    throw;
+  }
   span.set_attribute("messaging.message.id", r.id);
   if (!r.added) span.set_attribute("job.deduplicated", true);
   return std::move(r.id);
