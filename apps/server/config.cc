@@ -60,16 +60,6 @@ Setting size_setting(SettingInfo info, std::size_t ServerConfig::*field, long lo
                  [field](const ServerConfig& c) { return std::to_string(c.*field); }};
 }
 
-// scheme://user:password@host -> scheme://user:****@host (and scheme://****@host).
-std::string mask_password(const std::string& url) {
-  const std::size_t scheme = url.find("://");
-  const std::size_t at = url.rfind('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  const std::size_t colon = url.find(':', scheme + 3);
-  const std::size_t from = colon != std::string::npos && colon < at ? colon + 1 : scheme + 3;
-  return url.substr(0, from) + "****" + url.substr(at);
-}
-
 const std::vector<Setting>& setting_table() {
   static const std::vector<Setting> table = {
       {{"--http-host", "ADMINARA_HTTP_HOST", "an IP address or host name",
@@ -173,7 +163,7 @@ const std::vector<Setting>& setting_table() {
          c.redis_url = std::string(v);
          return {};
        },
-       [](const ServerConfig& c) { return mask_password(c.redis_url); }},
+       [](const ServerConfig& c) { return obs::jobs::redis::masked_url(c.redis_url); }},
       size_setting({"--queue-max-length", "QUEUE_MAX_LENGTH", "1 to 1000000",
                     "customers that may wait at once (more: 503)"},
                    &ServerConfig::queue_max_length, 1, 1000000),

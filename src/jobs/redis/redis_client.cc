@@ -52,24 +52,11 @@ Reply copy_reply(const redisReply* r) {
   return out;
 }
 
-// The URL with its password replaced by "***", for error messages.
-std::string masked(std::string_view url) {
-  const std::size_t scheme = url.find("://");
-  const std::size_t at = url.rfind('@');
-  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme) {
-    return std::string(url);
-  }
-  const std::size_t start = scheme + 3;
-  const std::size_t colon = url.find(':', start);
-  const std::size_t secret = colon != std::string_view::npos && colon < at ? colon + 1 : start;
-  return std::string(url.substr(0, secret)) + "***" + std::string(url.substr(at));
-}
-
 int parse_int(std::string_view s, std::string_view what, std::string_view url) {
   int v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    throw RedisError("redis URL \"" + masked(url) + "\": bad " + std::string(what) + " \"" +
+    throw RedisError("redis URL \"" + masked_url(url) + "\": bad " + std::string(what) + " \"" +
                      std::string(s) + "\"; " + std::string(kUrlForm));
   }
   return v;
@@ -94,12 +81,24 @@ std::string percent_decode(std::string_view s) {
 
 }  // namespace
 
+std::string masked_url(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t at = url.rfind('@');
+  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme) {
+    return std::string(url);
+  }
+  const std::size_t start = scheme + 3;
+  const std::size_t colon = url.find(':', start);
+  const std::size_t secret = colon != std::string_view::npos && colon < at ? colon + 1 : start;
+  return std::string(url.substr(0, secret)) + "***" + std::string(url.substr(at));
+}
+
 std::string RedisUrl::display() const {
   return host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
 RedisUrl parse_redis_url(std::string_view url) {
-  const std::string whole = masked(url);
+  const std::string whole = masked_url(url);
   if (url.starts_with("rediss://")) {
     throw RedisError("redis URL \"" + whole +
                      "\": TLS (rediss://) is not supported by the packaged hiredis 0.14; " +

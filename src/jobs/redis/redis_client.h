@@ -34,6 +34,10 @@ struct RedisUrl {
   std::string display() const;
 };
 
+/// `url` with its password replaced by "***" (`redis://user:***@host`, `redis://***@host`), for
+/// error messages and printed configurations.
+std::string masked_url(std::string_view url);
+
 /// Throws RedisError naming what is wrong and the accepted form. `rediss://` is refused: the
 /// packaged hiredis (0.14) has no TLS.
 RedisUrl parse_redis_url(std::string_view url);
