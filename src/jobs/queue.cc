@@ -17,9 +17,9 @@ struct Queue::State {
   // Adds one validated job under its producer span; `span_name` is scratch space.
   std::string add(std::string_view job_name, Json data, const JobOptions& options, TimeMs now,
                   std::string& span_name);
-  // The job to add, its producer span started (appended to `spans`) and its context injected.
+  // The job to add, its producer span started (into `span`) and its context injected.
   Job make_job(std::string_view job_name, Json data, const JobOptions& options, TimeMs now,
-               std::string& span_name, std::vector<Span>& spans);
+               std::string& span_name, Span& span);
 };
 
 namespace {
@@ -113,7 +113,8 @@ std::vector<std::string> Queue::add_bulk(std::vector<BulkJob> jobs) {
   spans.reserve(jobs.size());
   batch.reserve(jobs.size());
   for (BulkJob& b : jobs) {
-    batch.push_back(s_->make_job(b.name, std::move(b.data), b.options, now, span_name, spans));
+    batch.push_back(
+        s_->make_job(b.name, std::move(b.data), b.options, now, span_name, spans.emplace_back()));
   }
   std::vector<AddResult> results;
   try {
@@ -133,14 +134,14 @@ std::vector<std::string> Queue::add_bulk(std::vector<BulkJob> jobs) {
 }
 
 Job Queue::State::make_job(std::string_view job_name, Json data, const JobOptions& options,
-                           TimeMs now, std::string& span_name, std::vector<Span>& spans) {
+                           TimeMs now, std::string& span_name, Span& span) {
   span_name.assign("add ").append(name).append(".").append(job_name);
-  Span span = detail::start_job_span(connection, span_name,
-                                     {{"messaging.system", detail::kMessagingSystem},
-                                      {"messaging.operation.type", "send"},
-                                      {"messaging.destination.name", name},
-                                      {"job.name", job_name}},
-                                     {.kind = SpanKind::kProducer});
+  span = detail::start_job_span(connection, span_name,
+                                {{"messaging.system", detail::kMessagingSystem},
+                                 {"messaging.operation.type", "send"},
+                                 {"messaging.destination.name", name},
+                                 {"job.name", job_name}},
+                                {.kind = SpanKind::kProducer});
   Job job;
   job.name = job_name;
   job.data = std::move(data);
@@ -149,15 +150,13 @@ Job Queue::State::make_job(std::string_view job_name, Json data, const JobOption
   if (span.context().is_valid()) {
     inject(Context::current().with_span_context(span.context()), job.trace_context);
   }
-  spans.push_back(std::move(span));
   return job;
 }
 
 std::string Queue::State::add(std::string_view job_name, Json data, const JobOptions& options,
                               TimeMs now, std::string& span_name) {
-  std::vector<Span> spans;
-  Job job = make_job(job_name, std::move(data), options, now, span_name, spans);
-  Span& span = spans.front();
+  Span span;
+  Job job = make_job(job_name, std::move(data), options, now, span_name, span);
   AddResult r;
   try {
     r = backend->add(std::move(job));
