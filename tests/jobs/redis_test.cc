@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -227,6 +228,55 @@ TEST(RedisBackend, ScriptsAreLoadedAgainAfterTheServerForgetsThem) {
   EXPECT_EQ(ids.front(), "3");
   EXPECT_EQ(ids.back(), "252");
   EXPECT_EQ(queue.counts().waiting, 252u);
+}
+
+// Script calls from many threads share one pipelined connection: every call gets its own reply,
+// two scripts mix in one batch (also right after the server forgot both), and Redis reads fewer
+// times than there are calls (the batching that makes a busy worker cheap for Redis).
+TEST(RedisPool, ConcurrentScriptCallsArePipelinedOnOneConnection) {
+  Raw raw;
+  redis::Pool pool({.url = redis::parse_redis_url(obs::testing::shared_redis_server().url())});
+  const redis::Script incr("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  const redis::Script echo("return ARGV[1] .. ':' .. redis.call('GET', KEYS[1])");
+  const std::vector<std::string> keys{"pool:counter"};
+  raw({"DEL", "pool:counter"});
+  raw({"SET", "pool:fixed", "x"});
+  raw({"SCRIPT", "FLUSH"});
+  const auto stat = [&](std::string_view name) {
+    const std::string info = raw({"INFO", "stats"}).str;
+    const std::size_t at = info.find(std::string(name) + ":");
+    return at == std::string::npos ? -1 : std::stoll(info.substr(at + name.size() + 1));
+  };
+  const long long reads_before = stat("total_reads_processed");
+  const long long connections_before = stat("total_connections_received");
+  constexpr int kThreads = 8, kCalls = 500;
+  std::vector<std::vector<long long>> seen(kThreads);
+  std::atomic<int> wrong_echoes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::vector<std::string> fixed{"pool:fixed"};
+      for (int i = 0; i < kCalls; ++i) {
+        seen[t].push_back(pool.run(incr, keys, {"1"}).as_int());
+        const std::string tag = std::to_string(t) + "." + std::to_string(i);
+        if (pool.run(echo, fixed, {tag}).as_string() != tag + ":x") ++wrong_echoes;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<long long> all;
+  for (const auto& v : seen) {
+    EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));  // each thread's calls run in its order
+    all.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kCalls));  // one reply per call
+  EXPECT_EQ(*all.rbegin(), kThreads * kCalls);
+  EXPECT_EQ(wrong_echoes.load(), 0);
+  EXPECT_EQ(stat("total_connections_received") - connections_before, 1);
+  EXPECT_LT(stat("total_reads_processed") - reads_before, 2 * kThreads * kCalls);
+  EXPECT_EQ(pool.stats().reply_errors.load(), 0u);
+  EXPECT_THROW(pool.run(redis::Script("return redis.error_reply('ERR broken')"), keys, {}),
+               redis::RedisReplyError);
 }
 
 TEST(RedisBackend, ProcessesAJobWrittenTheWayNodeBullMQWritesIt) {

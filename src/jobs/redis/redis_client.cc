@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <exception>
 #include <thread>
 
 #include "common/log.h"
@@ -285,10 +287,22 @@ Reply Script::run(RedisConnection& c, const std::vector<std::string>& keys,
 
 std::vector<Reply> Script::run_pipelined(RedisConnection& c, const std::vector<std::string>& keys,
                                          const std::vector<std::vector<std::string>>& calls) const {
+  std::vector<ScriptCall> each;
+  each.reserve(calls.size());
+  for (const auto& args : calls) each.push_back({this, &keys, &args});
+  std::vector<Reply> replies = run_each(c, each);
+  for (const Reply& r : replies) {
+    if (r.type == Reply::Type::kError) throw RedisReplyError(r.str);
+  }
+  return replies;
+}
+
+std::vector<Reply> Script::run_each(RedisConnection& c, const std::vector<ScriptCall>& calls) {
   std::vector<std::vector<std::string>> argvs;
   argvs.reserve(calls.size());
-  const std::string first = sha(c, false);
-  for (const auto& args : calls) argvs.push_back(evalsha(first, keys, args));
+  for (const ScriptCall& call : calls) {
+    argvs.push_back(call.script->evalsha(call.script->sha(c, false), *call.keys, *call.args));
+  }
   std::vector<Reply> replies = c.pipeline(argvs);
   // NOSCRIPT: the server lost its script cache (restart, SCRIPT FLUSH); those calls did not run.
   std::vector<std::size_t> again;
@@ -298,14 +312,19 @@ std::vector<Reply> Script::run_pipelined(RedisConnection& c, const std::vector<s
     }
   }
   if (!again.empty()) {
-    const std::string loaded = sha(c, true);
     std::vector<std::vector<std::string>> retry;
-    for (std::size_t i : again) retry.push_back(evalsha(loaded, keys, calls[i]));
+    for (std::size_t i : again) {
+      const ScriptCall& call = calls[i];
+      // Each script is loaded again once, however many of its calls were refused.
+      bool reloaded = false;
+      for (std::size_t j : again) {
+        if (j == i) break;
+        reloaded = reloaded || calls[j].script == call.script;
+      }
+      retry.push_back(call.script->evalsha(call.script->sha(c, !reloaded), *call.keys, *call.args));
+    }
     std::vector<Reply> second = c.pipeline(retry);
     for (std::size_t j = 0; j < again.size(); ++j) replies[again[j]] = std::move(second[j]);
-  }
-  for (const Reply& r : replies) {
-    if (r.type == Reply::Type::kError) throw RedisReplyError(r.str);
   }
   return replies;
 }
@@ -385,9 +404,86 @@ Reply Pool::command(const std::vector<std::string>& argv) {
   });
 }
 
+// A script call waiting for the shared connection. Lives on its caller's stack; the leader
+// touches it only under shared_mu_ after queueing, and notifies it while holding shared_mu_, so
+// the caller (who checks `state` under shared_mu_) cannot return and destroy it mid-notify.
+struct Pool::Waiting {
+  enum class State : std::uint8_t { kQueued, kLead, kDone };
+  ScriptCall call;
+  State state = State::kQueued;
+  std::condition_variable cv;
+  Reply reply;
+  std::exception_ptr error;
+};
+
 Reply Pool::run(const Script& script, const std::vector<std::string>& keys,
                 const std::vector<std::string>& args) {
-  return with_connection([&](RedisConnection& c) { return script.run(c, keys, args); });
+  const auto started = std::chrono::steady_clock::now();
+  for (int attempt = 0;; ++attempt) {
+    Waiting w{.call = {&script, &keys, &args}};
+    run_shared(w);
+    stats_.commands.fetch_add(1, std::memory_order_relaxed);
+    try {
+      if (w.error) std::rethrow_exception(w.error);
+      if (w.reply.type == Reply::Type::kError) throw RedisReplyError(w.reply.str);
+      if (failing_.load(std::memory_order_relaxed)) recovered();
+      return std::move(w.reply);
+    } catch (const RedisConnectionError& e) {
+      if (!backoff(attempt, started, e)) throw;
+    } catch (const RedisReplyError& e) {
+      const std::string_view code = e.code();
+      if (code != "LOADING" && code != "BUSY") {
+        stats_.reply_errors.fetch_add(1, std::memory_order_relaxed);
+        throw;
+      }
+      if (!backoff(attempt, started, e)) throw;
+    }
+  }
+}
+
+void Pool::run_shared(Waiting& w) {
+  std::unique_lock lock(shared_mu_);
+  queued_.push_back(&w);
+  if (leading_) {
+    w.cv.wait(lock, [&] { return w.state != Waiting::State::kQueued; });
+    if (w.state == Waiting::State::kDone) return;
+    // Handed the lead: our call is still queued, and goes in the batch we send now.
+  } else {
+    leading_ = true;
+  }
+  batch_.swap(queued_);
+  lock.unlock();
+  send_batch(batch_);
+  lock.lock();
+  for (Waiting* other : batch_) {
+    other->state = Waiting::State::kDone;
+    if (other != &w) other->cv.notify_one();
+  }
+  batch_.clear();
+  if (queued_.empty()) {
+    leading_ = false;
+  } else {
+    queued_.front()->state = Waiting::State::kLead;
+    queued_.front()->cv.notify_one();
+  }
+}
+
+void Pool::send_batch(const std::vector<Waiting*>& batch) {
+  batch_calls_.clear();
+  for (const Waiting* w : batch) batch_calls_.push_back(w->call);
+  try {
+    if (shared_ == nullptr || shared_->broken()) {
+      shared_.reset();
+      shared_ = acquire();
+    }
+    std::vector<Reply> replies = Script::run_each(*shared_, batch_calls_);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->reply = std::move(replies[i]);
+  } catch (...) {
+    // The connection broke (or could not be opened): every call of the batch retries.
+    if (shared_ != nullptr && shared_->broken()) shared_.reset();
+    const std::exception_ptr error = std::current_exception();
+    for (Waiting* w : batch) w->error = error;
+  }
 }
 
 }  // namespace adminara::obs::jobs::redis

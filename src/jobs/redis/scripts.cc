@@ -16,15 +16,21 @@ namespace {
 constexpr const char* kPrelude = R"lua(
 local P = ARGV[1]
 local rcall = redis.call
-local maxLen
-local function emit(...)
-  if not maxLen then
-    maxLen = tonumber(rcall("HGET", P .. "meta", "opts.maxLenEvents")) or 10000
+-- The `meta` fields the helpers use, read once per call (the scripts that change `meta` do so
+-- before their first use of it): paused, concurrency, max, duration, opts.maxLenEvents.
+local metaFields
+local function meta()
+  if not metaFields then
+    metaFields = rcall("HMGET", P .. "meta", "paused", "concurrency", "max", "duration",
+                       "opts.maxLenEvents")
   end
-  rcall("XADD", P .. "events", "MAXLEN", "~", maxLen, "*", "event", ...)
+  return metaFields
+end
+local function emit(...)
+  rcall("XADD", P .. "events", "MAXLEN", "~", tonumber(meta()[5]) or 10000, "*", "event", ...)
 end
 local function blocked()
-  local m = rcall("HMGET", P .. "meta", "paused", "concurrency")
+  local m = meta()
   if m[1] then return true end
   if m[2] and rcall("LLEN", P .. "active") >= tonumber(m[2]) then return true end
   return false
@@ -146,8 +152,8 @@ end
 local function takeNext(now, token, lockMs, workerName)
   promote(now)
   if blocked() then return {"", 0} end
-  local lim = rcall("HMGET", P .. "meta", "max", "duration")
-  local maxJobs = tonumber(lim[1])
+  local lim = meta()
+  local maxJobs = tonumber(lim[3])
   if maxJobs then
     local used = tonumber(rcall("GET", P .. "limiter")) or 0
     if used >= maxJobs then
@@ -167,7 +173,7 @@ local function takeNext(now, token, lockMs, workerName)
     end
   end
   if maxJobs and rcall("INCR", P .. "limiter") == 1 then
-    rcall("PEXPIRE", P .. "limiter", tonumber(lim[2]) or 1000)
+    rcall("PEXPIRE", P .. "limiter", tonumber(lim[4]) or 1000)
   end
   rcall("SET", P .. id .. ":lock", token, "PX", lockMs)
   emit("active", "jobId", id, "prev", "waiting")
