@@ -1,12 +1,13 @@
 #include "jobs/redis/redis_client.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
-#include <exception>
+#include <cstring>
 #include <thread>
 
 #include "common/log.h"
@@ -211,6 +212,10 @@ RedisConnection::~RedisConnection() {
   if (ctx_ != nullptr) redisFree(ctx_);
 }
 
+int RedisConnection::fd() const {
+  return ctx_->fd;
+}
+
 void RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
   redisSetTimeout(ctx_, to_timeval(timeout));
 }
@@ -255,7 +260,145 @@ std::vector<Reply> RedisConnection::pipeline(
   return out;
 }
 
-std::string Script::sha(RedisConnection& c, bool reload) const {
+// A call waiting for its reply. Lives on its caller's stack. The reader fills it in and
+// notifies it while holding mu_, and its caller checks `done` under mu_, so the caller cannot
+// return (destroying it) before the notification is over.
+struct SharedConnection::Call {
+  bool done = false;
+  Reply reply;
+  std::string error;  // not empty: the connection broke
+  std::condition_variable cv;
+};
+
+SharedConnection::SharedConnection(const RedisUrl& url, std::chrono::milliseconds connect_timeout,
+                                   std::chrono::milliseconds command_timeout)
+    : conn_(std::make_unique<RedisConnection>(url, connect_timeout, command_timeout)),
+      reader_(redisReaderCreate()) {
+  if (reader_ == nullptr) throw std::bad_alloc();
+}
+
+SharedConnection::~SharedConnection() {
+  redisReaderFree(reader_);
+}
+
+bool SharedConnection::broken() const {
+  std::lock_guard lock(mu_);
+  return broken_;
+}
+
+void SharedConnection::fail_all(const std::string& why) {
+  if (!broken_) {
+    broken_ = true;
+    broken_why_ = why;
+  }
+  for (Call* c : in_flight_) {
+    c->error = broken_why_;
+    c->done = true;
+    c->cv.notify_one();
+  }
+  in_flight_.clear();
+}
+
+Reply SharedConnection::command(const std::vector<std::string>& argv) {
+  std::vector<const char*> ptrs;
+  std::vector<std::size_t> lens;
+  ptrs.reserve(argv.size());
+  lens.reserve(argv.size());
+  for (const auto& a : argv) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  char* cmd = nullptr;
+  const int len =
+      redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+  if (len < 0) throw std::bad_alloc();
+  std::unique_ptr<char, void (*)(char*)> owned(cmd, redisFreeCommand);
+
+  Call call;
+  {
+    // The order of in_flight_ must be the order on the wire: queue and write under write_mu_.
+    // mu_ is not held while writing, so the reader can go on handing out replies meanwhile.
+    std::lock_guard write_lock(write_mu_);
+    {
+      std::lock_guard lock(mu_);
+      if (broken_) throw RedisConnectionError("redis: connection lost earlier: " + broken_why_);
+      in_flight_.push_back(&call);
+    }
+    std::size_t sent = 0;
+    while (sent < static_cast<std::size_t>(len)) {
+      const ssize_t n = ::send(conn_->fd(), cmd + sent, len - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const std::string why = std::string("cannot send: ") + std::strerror(errno);
+        std::lock_guard lock(mu_);
+        fail_all(why);
+        break;
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+
+  std::unique_lock lock(mu_);
+  while (!call.done) {
+    if (!reading_) {
+      reading_ = true;
+      lock.unlock();
+      read_until(call);
+      lock.lock();
+      reading_ = false;
+      // Someone else still waits: they read next.
+      if (!in_flight_.empty()) in_flight_.front()->cv.notify_one();
+    } else {
+      call.cv.wait(lock);
+    }
+  }
+  if (!call.error.empty()) throw RedisConnectionError("redis: connection lost: " + call.error);
+  return std::move(call.reply);
+}
+
+void SharedConnection::read_until(Call& mine) {
+  char buf[16 * 1024];
+  for (;;) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
+      std::lock_guard lock(mu_);
+      fail_all(std::string("protocol error: ") + reader_->errstr);
+      return;
+    }
+    if (raw == nullptr) {
+      const ssize_t n = ::recv(conn_->fd(), buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        // EAGAIN: the socket's receive timeout (the command timeout) passed without a reply.
+        const std::string why =
+            n == 0 ? "closed by the server"
+                   : (errno == EAGAIN || errno == EWOULDBLOCK ? "no reply within the timeout"
+                                                              : std::strerror(errno));
+        std::lock_guard lock(mu_);
+        fail_all(why);
+        return;
+      }
+      redisReaderFeed(reader_, buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    Reply reply = copy_reply(static_cast<redisReply*>(raw));
+    freeReplyObject(raw);
+    std::lock_guard lock(mu_);
+    if (in_flight_.empty()) {
+      fail_all("a reply nobody asked for");
+      return;
+    }
+    Call* owner = in_flight_.front();
+    in_flight_.pop_front();
+    owner->reply = std::move(reply);
+    owner->done = true;
+    if (owner == &mine) return;
+    owner->cv.notify_one();
+  }
+}
+
+template <typename Connection>
+std::string Script::sha(Connection& c, bool reload) const {
   {
     std::lock_guard lock(mu_);
     if (!reload && !sha_.empty()) return sha_;
@@ -285,24 +428,22 @@ Reply Script::run(RedisConnection& c, const std::vector<std::string>& keys,
   return std::move(run_pipelined(c, keys, {args}).front());
 }
 
-std::vector<Reply> Script::run_pipelined(RedisConnection& c, const std::vector<std::string>& keys,
-                                         const std::vector<std::vector<std::string>>& calls) const {
-  std::vector<ScriptCall> each;
-  each.reserve(calls.size());
-  for (const auto& args : calls) each.push_back({this, &keys, &args});
-  std::vector<Reply> replies = run_each(c, each);
-  for (const Reply& r : replies) {
-    if (r.type == Reply::Type::kError) throw RedisReplyError(r.str);
+Reply Script::run(SharedConnection& c, const std::vector<std::string>& keys,
+                  const std::vector<std::string>& args) const {
+  Reply r = c.command(evalsha(sha(c, false), keys, args));
+  // NOSCRIPT: the server lost its script cache (restart, SCRIPT FLUSH); the call did not run.
+  if (r.type == Reply::Type::kError && r.str.starts_with("NOSCRIPT")) {
+    r = c.command(evalsha(sha(c, true), keys, args));
   }
-  return replies;
+  return r;
 }
 
-std::vector<Reply> Script::run_each(RedisConnection& c, const std::vector<ScriptCall>& calls) {
+std::vector<Reply> Script::run_pipelined(RedisConnection& c, const std::vector<std::string>& keys,
+                                         const std::vector<std::vector<std::string>>& calls) const {
   std::vector<std::vector<std::string>> argvs;
   argvs.reserve(calls.size());
-  for (const ScriptCall& call : calls) {
-    argvs.push_back(call.script->evalsha(call.script->sha(c, false), *call.keys, *call.args));
-  }
+  const std::string first = sha(c, false);
+  for (const auto& args : calls) argvs.push_back(evalsha(first, keys, args));
   std::vector<Reply> replies = c.pipeline(argvs);
   // NOSCRIPT: the server lost its script cache (restart, SCRIPT FLUSH); those calls did not run.
   std::vector<std::size_t> again;
@@ -312,19 +453,14 @@ std::vector<Reply> Script::run_each(RedisConnection& c, const std::vector<Script
     }
   }
   if (!again.empty()) {
+    const std::string loaded = sha(c, true);
     std::vector<std::vector<std::string>> retry;
-    for (std::size_t i : again) {
-      const ScriptCall& call = calls[i];
-      // Each script is loaded again once, however many of its calls were refused.
-      bool reloaded = false;
-      for (std::size_t j : again) {
-        if (j == i) break;
-        reloaded = reloaded || calls[j].script == call.script;
-      }
-      retry.push_back(call.script->evalsha(call.script->sha(c, !reloaded), *call.keys, *call.args));
-    }
+    for (std::size_t i : again) retry.push_back(evalsha(loaded, keys, calls[i]));
     std::vector<Reply> second = c.pipeline(retry);
     for (std::size_t j = 0; j < again.size(); ++j) replies[again[j]] = std::move(second[j]);
+  }
+  for (const Reply& r : replies) {
+    if (r.type == Reply::Type::kError) throw RedisReplyError(r.str);
   }
   return replies;
 }
@@ -404,86 +540,24 @@ Reply Pool::command(const std::vector<std::string>& argv) {
   });
 }
 
-// A script call waiting for the shared connection. Lives on its caller's stack; the leader
-// touches it only under shared_mu_ after queueing, and notifies it while holding shared_mu_, so
-// the caller (who checks `state` under shared_mu_) cannot return and destroy it mid-notify.
-struct Pool::Waiting {
-  enum class State : std::uint8_t { kQueued, kLead, kDone };
-  ScriptCall call;
-  State state = State::kQueued;
-  std::condition_variable cv;
-  Reply reply;
-  std::exception_ptr error;
-};
-
 Reply Pool::run(const Script& script, const std::vector<std::string>& keys,
                 const std::vector<std::string>& args) {
-  const auto started = std::chrono::steady_clock::now();
-  for (int attempt = 0;; ++attempt) {
-    Waiting w{.call = {&script, &keys, &args}};
-    run_shared(w);
-    stats_.commands.fetch_add(1, std::memory_order_relaxed);
-    try {
-      if (w.error) std::rethrow_exception(w.error);
-      if (w.reply.type == Reply::Type::kError) throw RedisReplyError(w.reply.str);
-      if (failing_.load(std::memory_order_relaxed)) recovered();
-      return std::move(w.reply);
-    } catch (const RedisConnectionError& e) {
-      if (!backoff(attempt, started, e)) throw;
-    } catch (const RedisReplyError& e) {
-      const std::string_view code = e.code();
-      if (code != "LOADING" && code != "BUSY") {
-        stats_.reply_errors.fetch_add(1, std::memory_order_relaxed);
-        throw;
+  return retrying([&] {
+    std::shared_ptr<SharedConnection> c;
+    {
+      std::lock_guard lock(mu_);
+      if (shared_ == nullptr || shared_->broken()) {
+        shared_.reset();
+        shared_ = std::make_shared<SharedConnection>(options_.url, options_.connect_timeout,
+                                                     options_.command_timeout);
       }
-      if (!backoff(attempt, started, e)) throw;
+      c = shared_;
     }
-  }
-}
-
-void Pool::run_shared(Waiting& w) {
-  std::unique_lock lock(shared_mu_);
-  queued_.push_back(&w);
-  if (leading_) {
-    w.cv.wait(lock, [&] { return w.state != Waiting::State::kQueued; });
-    if (w.state == Waiting::State::kDone) return;
-    // Handed the lead: our call is still queued, and goes in the batch we send now.
-  } else {
-    leading_ = true;
-  }
-  batch_.swap(queued_);
-  lock.unlock();
-  send_batch(batch_);
-  lock.lock();
-  for (Waiting* other : batch_) {
-    other->state = Waiting::State::kDone;
-    if (other != &w) other->cv.notify_one();
-  }
-  batch_.clear();
-  if (queued_.empty()) {
-    leading_ = false;
-  } else {
-    queued_.front()->state = Waiting::State::kLead;
-    queued_.front()->cv.notify_one();
-  }
-}
-
-void Pool::send_batch(const std::vector<Waiting*>& batch) {
-  batch_calls_.clear();
-  for (const Waiting* w : batch) batch_calls_.push_back(w->call);
-  try {
-    if (shared_ == nullptr || shared_->broken()) {
-      shared_.reset();
-      shared_ = acquire();
-    }
-    std::vector<Reply> replies = Script::run_each(*shared_, batch_calls_);
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->reply = std::move(replies[i]);
-  } catch (...) {
-    // The connection broke (or could not be opened): every call of the batch retries.
-    if (shared_ != nullptr && shared_->broken()) shared_.reset();
-    const std::exception_ptr error = std::current_exception();
-    for (Waiting* w : batch) w->error = error;
-  }
+    stats_.commands.fetch_add(1, std::memory_order_relaxed);
+    Reply r = script.run(*c, keys, args);
+    if (r.type == Reply::Type::kError) throw RedisReplyError(r.str);
+    return r;
+  });
 }
 
 }  // namespace adminara::obs::jobs::redis

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "adminara/obs/jobs_backend.h"
 
 struct redisContext;
+struct redisReader;
 
 namespace adminara::obs::jobs::redis {
 
@@ -99,6 +101,8 @@ class RedisConnection {
   /// Changes the read timeout (blocking commands wait longer than ordinary ones).
   void set_timeout(std::chrono::milliseconds timeout);
   bool broken() const { return broken_; }
+  /// The socket, for SharedConnection (which then does its own I/O on it).
+  int fd() const;
 
  private:
   Reply read_reply();
@@ -106,13 +110,43 @@ class RedisConnection {
   bool broken_ = false;
 };
 
-class Script;
+/// One connection for many threads, multiplexed: each call writes its command at once (so the
+/// commands of concurrent callers are in flight together, pipelined) and waits for its reply;
+/// one waiting caller at a time reads the replies in order and hands each to its caller, then
+/// passes the reading to the next caller still waiting. A lone caller does its own round trip
+/// with no thread hand-off. Under load Redis finds many commands per read and answers them with
+/// one write, which is most of what a short script costs it. Thread-safe.
+class SharedConnection {
+ public:
+  /// Connects like RedisConnection (which see for the errors).
+  SharedConnection(const RedisUrl& url, std::chrono::milliseconds connect_timeout,
+                   std::chrono::milliseconds command_timeout);
+  ~SharedConnection();
+  SharedConnection(const SharedConnection&) = delete;
+  SharedConnection& operator=(const SharedConnection&) = delete;
 
-/// One call of a script, for pipelines that mix scripts (Script::run_each). Borrows its parts.
-struct ScriptCall {
-  const Script* script;
-  const std::vector<std::string>* keys;
-  const std::vector<std::string>* args;
+  /// Sends one command and returns its reply; an error reply is returned, not thrown. Throws
+  /// RedisConnectionError when the connection breaks or a reply takes longer than the command
+  /// timeout; every call in flight then fails and the connection stays broken.
+  Reply command(const std::vector<std::string>& argv);
+  bool broken() const;
+
+ private:
+  struct Call;
+  /// Reads replies until `mine` has one (or the connection breaks); called without mu_ held by
+  /// the one caller that is reading.
+  void read_until(Call& mine);
+  /// Marks the connection broken and fails every call in flight. Needs mu_.
+  void fail_all(const std::string& why);
+
+  std::unique_ptr<RedisConnection> conn_;  // connected, authenticated; only its socket is used
+  redisReader* reader_ = nullptr;          // only the reading caller touches it
+  std::mutex write_mu_;                    // serializes (queue + write) so replies match order
+  mutable std::mutex mu_;
+  std::deque<Call*> in_flight_;  // guarded by mu_: in the order written, oldest first
+  bool reading_ = false;         // guarded by mu_
+  bool broken_ = false;          // guarded by mu_
+  std::string broken_why_;       // guarded by mu_
 };
 
 /// A Lua script, called by its SHA1 (loaded once per server; again after NOSCRIPT).
@@ -124,17 +158,17 @@ class Script {
   /// Error replies are thrown as RedisReplyError.
   Reply run(RedisConnection& c, const std::vector<std::string>& keys,
             const std::vector<std::string>& args) const;
+  /// The same on a shared connection; an error reply is returned, not thrown.
+  Reply run(SharedConnection& c, const std::vector<std::string>& keys,
+            const std::vector<std::string>& args) const;
   /// Runs the script once per element of `calls` (each its ARGV), pipelined in one round trip;
   /// the replies in order. Calls the server answered NOSCRIPT (not run) are loaded and run again.
   std::vector<Reply> run_pipelined(RedisConnection& c, const std::vector<std::string>& keys,
                                    const std::vector<std::vector<std::string>>& calls) const;
-  /// Runs `calls` (of any scripts) pipelined in one round trip on `c`; calls the server answered
-  /// NOSCRIPT for are loaded and run again. The replies in order, error replies included (not
-  /// thrown). Throws RedisConnectionError when the connection breaks.
-  static std::vector<Reply> run_each(RedisConnection& c, const std::vector<ScriptCall>& calls);
 
  private:
-  std::string sha(RedisConnection& c, bool reload) const;
+  template <typename Connection>
+  std::string sha(Connection& c, bool reload) const;
   std::vector<std::string> evalsha(const std::string& sha, const std::vector<std::string>& keys,
                                    const std::vector<std::string>& args) const;
   std::string text_;
@@ -153,14 +187,8 @@ struct PoolOptions {
 /// Connections for any number of threads: a call takes an idle connection (or opens one), runs,
 /// and gives it back. A broken connection is dropped; the call is retried on a new one with
 /// exponential backoff (10 ms doubling to 1 s) for up to retry_for, and the loss and the recovery
-/// are logged once each. Thread-safe.
-///
-/// Script calls (run()) from concurrent threads share one connection and are pipelined: the
-/// first caller to find it free becomes the leader, sends every call queued by then in one write
-/// and reads their replies, then hands the connection to the next queued caller. A lone caller
-/// does its own round trip (no thread hand-off); many callers (a worker at concurrency 50) cost
-/// Redis one read and one write per batch instead of per call, which is most of a short script's
-/// cost on the server.
+/// are logged once each. Script calls (run()) all go through one SharedConnection, pipelined
+/// with each other. Thread-safe.
 class Pool {
  public:
   explicit Pool(PoolOptions options);
@@ -177,8 +205,8 @@ class Pool {
   std::unique_ptr<RedisConnection> open_dedicated(std::string_view client_name);
 
   Reply command(const std::vector<std::string>& argv);
-  /// Runs the script on the shared, pipelined connection (see above), retrying like
-  /// with_connection. Error replies are thrown as RedisReplyError.
+  /// Runs the script on the shared connection, retrying like with_connection; error replies
+  /// are thrown as RedisReplyError.
   Reply run(const Script& script, const std::vector<std::string>& keys,
             const std::vector<std::string>& args);
 
@@ -186,65 +214,65 @@ class Pool {
   const PoolOptions& options() const { return options_; }
 
  private:
+  /// Calls `attempt` until it returns, retrying on RedisConnectionError (and LOADING/BUSY
+  /// replies) with backoff for up to retry_for; other errors propagate.
+  template <typename Fn>
+  auto retrying(Fn&& attempt) -> decltype(attempt());
   std::unique_ptr<RedisConnection> acquire();
   void release(std::unique_ptr<RedisConnection> c);
   /// Handles a failed attempt: false when the caller should give up and rethrow.
   bool backoff(int attempt, std::chrono::steady_clock::time_point started, const RedisError& e);
   void recovered();
 
-  struct Waiting;
-  /// Queues `call` for the shared connection and returns when it has a reply or an error,
-  /// having sent a batch itself when it was (or became) the leader.
-  void run_shared(Waiting& call);
-  /// Sends `batch` on the shared connection (opening it when needed) and fills in each call's
-  /// reply or error. Only the leader calls it.
-  void send_batch(const std::vector<Waiting*>& batch);
-
   PoolOptions options_;
   RedisStats stats_;
   std::mutex mu_;
   std::vector<std::unique_ptr<RedisConnection>> idle_;  // guarded by mu_
+  std::shared_ptr<SharedConnection> shared_;            // guarded by mu_
   std::atomic<bool> failing_{false};
-
-  std::mutex shared_mu_;
-  std::vector<Waiting*> queued_;             // guarded by shared_mu_
-  bool leading_ = false;                     // guarded by shared_mu_: a leader is sending a batch
-  std::vector<Waiting*> batch_;              // the leader's
-  std::vector<ScriptCall> batch_calls_;      // the leader's
-  std::unique_ptr<RedisConnection> shared_;  // the leader's
 };
 
 template <typename Fn>
-auto Pool::with_connection(Fn&& fn) -> decltype(fn(std::declval<RedisConnection&>())) {
+auto Pool::retrying(Fn&& attempt) -> decltype(attempt()) {
   const auto started = std::chrono::steady_clock::now();
-  for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<RedisConnection> c;
+  for (int n = 0;; ++n) {
     try {
-      c = acquire();
-      stats_.commands.fetch_add(1, std::memory_order_relaxed);
-      if constexpr (std::is_void_v<decltype(fn(*c))>) {
-        fn(*c);
-        release(std::move(c));
+      if constexpr (std::is_void_v<decltype(attempt())>) {
+        attempt();
         if (failing_.load(std::memory_order_relaxed)) recovered();
         return;
       } else {
-        auto result = fn(*c);
-        release(std::move(c));
+        auto result = attempt();
         if (failing_.load(std::memory_order_relaxed)) recovered();
         return result;
       }
     } catch (const RedisConnectionError& e) {
-      if (!backoff(attempt, started, e)) throw;
+      if (!backoff(n, started, e)) throw;
     } catch (const RedisReplyError& e) {
       const std::string_view code = e.code();
       if (code != "LOADING" && code != "BUSY") {
         stats_.reply_errors.fetch_add(1, std::memory_order_relaxed);
-        if (c && !c->broken()) release(std::move(c));
         throw;
       }
-      if (!backoff(attempt, started, e)) throw;
+      if (!backoff(n, started, e)) throw;
     }
   }
+}
+
+template <typename Fn>
+auto Pool::with_connection(Fn&& fn) -> decltype(fn(std::declval<RedisConnection&>())) {
+  return retrying([&] {
+    // Back to the idle list when done, also after an error reply; dropped when broken.
+    struct Lease {
+      Pool& pool;
+      std::unique_ptr<RedisConnection> c;
+      ~Lease() {
+        if (c != nullptr) pool.release(std::move(c));
+      }
+    } lease{*this, acquire()};
+    stats_.commands.fetch_add(1, std::memory_order_relaxed);
+    return fn(*lease.c);
+  });
 }
 
 }  // namespace adminara::obs::jobs::redis
