@@ -68,17 +68,11 @@ void write_span(common::JsonWriter& w, const TraceZ::KeptSpan& k) {
   w.end_object();
 }
 
-// Copies a span into `dst`, reusing its storage; the provider's pointers are not kept.
-void copy_span(TraceZ::KeptSpan& dst, const SpanData& src) {
-  dst.data = src;
-  dst.scope.assign(src.scope != nullptr ? std::string_view(src.scope->name) : std::string_view());
-  dst.data.scope = nullptr;
-  dst.data.resource = nullptr;
-}
-
+// A copy of a span; the provider's pointers are not kept.
 TraceZ::KeptSpan kept(const SpanData& src) {
-  TraceZ::KeptSpan k;
-  copy_span(k, src);
+  TraceZ::KeptSpan k{src, src.scope != nullptr ? src.scope->name : std::string()};
+  k.data.scope = nullptr;
+  k.data.resource = nullptr;
   return k;
 }
 
@@ -98,18 +92,18 @@ std::size_t TraceZ::TraceIdHash::operator()(const TraceId& id) const noexcept {
   return static_cast<std::size_t>(common::hash_bytes(id.bytes.data(), id.bytes.size(), 0));
 }
 
-TraceZ::TraceZ(TraceZOptions options) : options_(options) {
-  recent_.reserve(options_.recent_spans);
-}
+TraceZ::TraceZ(TraceZOptions options) : options_(options) {}
 
 ExportResult TraceZ::export_spans(std::span<const SpanData* const> spans) {
   std::lock_guard lock(mu_);
+  // First the counts and the samples (which pin their traces), then the spans of pinned traces:
+  // so a sampled span's children that ended in the same batch before it are kept too. Spans of
+  // other traces are not copied at all.
+  for (const SpanData* s : spans) take(*s);
+  if (traces_.empty()) return ExportResult::kSuccess;
   for (const SpanData* s : spans) {
-    try {
-      take(*s);
-    } catch (...) {
-      // Out of memory while copying: this span is not shown; nothing else is affected.
-      ++stats_.trace_spans_dropped;
+    if (auto it = traces_.find(s->context.trace_id()); it != traces_.end()) {
+      keep_in_trace(it->second, *s);
     }
   }
   return ExportResult::kSuccess;
@@ -117,15 +111,10 @@ ExportResult TraceZ::export_spans(std::span<const SpanData* const> spans) {
 
 void TraceZ::take(const SpanData& span) {
   ++stats_.spans_seen;
-  // A span of a trace that a sample shows joins it (children usually end before their parent).
-  if (auto it = traces_.find(span.context.trace_id()); it != traces_.end()) {
-    keep_in_trace(it->second, span);
-  }
   auto it = names_.find(span.name);
   if (it == names_.end()) {
     if (names_.size() >= options_.max_span_names) {
       ++stats_.names_dropped;
-      remember(span);
       return;
     }
     it = names_.emplace(span.name, NameStats{}).first;
@@ -140,7 +129,6 @@ void TraceZ::take(const SpanData& span) {
     ++st.latency[set];
   }
   maybe_sample(st, set, span);
-  remember(span);
 }
 
 void TraceZ::maybe_sample(NameStats& st, std::size_t set, const SpanData& span) {
@@ -158,15 +146,7 @@ void TraceZ::maybe_sample(NameStats& st, std::size_t set, const SpanData& span) 
 }
 
 void TraceZ::pin(const SpanData& span) {
-  auto [it, inserted] = traces_.try_emplace(span.context.trace_id());
-  ++it->second.refs;
-  if (!inserted) return;  // the span itself joined it in take()
-  // A new trace: what this process ended of it so far (the recent window), then the span
-  // itself, which is not in the window yet.
-  for (const KeptSpan& k : recent_) {
-    if (k.data.context.trace_id() == span.context.trace_id()) keep_in_trace(it->second, k.data);
-  }
-  keep_in_trace(it->second, span);
+  ++traces_[span.context.trace_id()].refs;  // its spans join in export_spans()
 }
 
 void TraceZ::unpin(const TraceId& id) {
@@ -186,16 +166,6 @@ void TraceZ::keep_in_trace(KeptTrace& trace, const SpanData& span) {
   }
   trace.spans.push_back(kept(span));
   ++kept_spans_;
-}
-
-void TraceZ::remember(const SpanData& span) {
-  if (options_.recent_spans == 0) return;
-  if (recent_.size() < options_.recent_spans) {
-    recent_.push_back(kept(span));
-    return;
-  }
-  copy_span(recent_[recent_next_], span);  // reuses the slot's strings and vectors
-  recent_next_ = (recent_next_ + 1) % options_.recent_spans;
 }
 
 std::string TraceZ::summary_json(const std::vector<RunningSpanCount>& running) const {

@@ -8,9 +8,12 @@
 // error count, and bounded samples: the last `samples_per_bucket` spans of each latency bucket
 // and of the errors, taken at most once per `min_sample_interval_ns` of span end time per bucket
 // once the bucket is full (so a burst does not replace all samples at once). For each sampled
-// span it keeps the spans of its trace that this process ended (its parent and children), from
-// a window of recent spans and from spans that end later, up to `max_trace_spans` per trace and
-// `max_kept_spans` in all; what does not fit is dropped and counted.
+// span it keeps the spans of its trace that this process ends: those in the same export batch
+// (children usually end just before their parent, and a batch holds what ended within the
+// schedule delay, up to the batch size) and every later one (the parent), up to
+// `max_trace_spans` per trace and `max_kept_spans` in all; what does not fit is dropped and
+// counted. Children that ended in an earlier batch than the sampled span are not shown. Spans of
+// traces without a sample are counted and not copied.
 //
 // Thread-safety: every member may be called from any thread (one mutex; export_spans holds it
 // for one batch, the JSON snapshots for one copy).
@@ -52,8 +55,6 @@ struct TraceZOptions {
   std::size_t samples_per_bucket = 8;
   /// Distinct span names kept; spans of further names are counted in names_dropped only.
   std::size_t max_span_names = 500;
-  /// Recent spans remembered so that a sampled span's earlier-ended children can be shown.
-  std::size_t recent_spans = 2048;
   /// Spans kept per sampled trace, and in all sampled traces together.
   std::size_t max_trace_spans = 64;
   std::size_t max_kept_spans = 16384;
@@ -122,15 +123,12 @@ class TraceZ final : public SpanExporter {
   void pin(const SpanData& span);
   void unpin(const TraceId& id);
   void keep_in_trace(KeptTrace& trace, const SpanData& span);
-  void remember(const SpanData& span);
 
   const TraceZOptions options_;
   mutable std::mutex mu_;
   std::map<std::string, NameStats, std::less<>> names_;
   std::unordered_map<TraceId, KeptTrace, TraceIdHash> traces_;
   std::size_t kept_spans_ = 0;
-  std::vector<KeptSpan> recent_;  // a ring of the last recent_spans spans
-  std::size_t recent_next_ = 0;
   TraceZStats stats_;
 };
 

@@ -142,10 +142,10 @@ TEST(TraceZ, AFullBucketTakesANewSampleAtMostOncePerInterval) {
 
 TEST(TraceZ, ASampleShowsItsTraceChildrenBeforeAndParentAfter) {
   TraceZ z(TraceZOptions{.samples_per_bucket = 1});
-  // Trace 7: root 1 -> middle 2 -> leaf 3. The leaf and middle end first; "middle" is in a
-  // bucket of its own so it gets sampled; the root ends in a later batch.
-  feed(z, {span("leaf", 7, 3, kT0 + 2 * kMs, 10 * kUs, 2), span("unrelated", 8, 9, kT0, kMs)});
-  feed(z, {span("middle", 7, 2, kT0 + kMs, 5 * kMs, 1)});
+  // Trace 7: root 1 -> middle 2 -> leaf 3. The leaf ends first, in the same batch as the middle
+  // one (the first sample of its name); the root ends in a later batch.
+  feed(z, {span("leaf", 7, 3, kT0 + 2 * kMs, 10 * kUs, 2), span("unrelated", 8, 9, kT0, kMs),
+           span("middle", 7, 2, kT0 + kMs, 5 * kMs, 1)});
   feed(z, {span("root", 7, 1, kT0, 10 * kMs)});
   const json trace = json::parse(z.trace_json(trace_id(7)));
   ASSERT_EQ(trace["spans"].size(), 3u);
@@ -156,6 +156,8 @@ TEST(TraceZ, ASampleShowsItsTraceChildrenBeforeAndParentAfter) {
   EXPECT_EQ(trace["spans"][2]["name"], "leaf");
   EXPECT_FALSE(trace["spans"][0].contains("parent_span_id"));
   EXPECT_EQ(trace["trace_id"], trace_id(7).to_hex());
+  // The unrelated span's own trace is kept (it is a sample); nothing else was copied.
+  EXPECT_EQ(z.kept_spans(), 4u);
 }
 
 TEST(TraceZ, SpanFieldsInTheJson) {
