@@ -165,7 +165,7 @@ async function checkServerPages(browser, base, apiPort) {
       const samples = page.locator('#tracez-samples tr.sample');
       await samples.first().waitFor({ timeout: 10000 });
       await samples.last().click();
-      await page.waitForTimeout(1000);
+      await page.waitForTimeout(500);
       rows = await page.locator('#tracez-trace .wf-row').count();
     }
     check(rows >= 2, `tracez waterfall shows the sample's trace (${rows} spans)`);
