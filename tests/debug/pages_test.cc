@@ -15,6 +15,7 @@
 #include "adminara/obs/jobs.h"
 #include "debug/job_registry.h"
 #include "debug/pages.h"
+#include "tests/common/env_options.h"
 
 namespace adminara::obs {
 namespace {
@@ -23,17 +24,10 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using Env = std::map<std::string, std::string>;
 
+// No console output: the tests read spans through the pages.
 Options options_with_env(Env env) {
-  Options o;
-  env.emplace("OTEL_EXPORTER_PROMETHEUS_PORT", "0");
-  env.emplace("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
   env.emplace("OTEL_TRACES_EXPORTER", "none");
-  o.getenv = [env = std::move(env)](std::string_view name) -> std::optional<std::string> {
-    auto it = env.find(std::string(name));
-    if (it == env.end()) return std::nullopt;
-    return it->second;
-  };
-  return o;
+  return testing::options_with_env(std::move(env));
 }
 
 class DebugPagesTest : public ::testing::Test {
