@@ -342,8 +342,9 @@ TEST(MetricHistory, ACounterResetCountsFromZero) {
     MetricData d;
     d.descriptor = {.name = "c", .kind = InstrumentKind::kCounter};
     d.monotonic = true;
-    d.points.push_back(
-        PointData{.attributes = std::make_shared<AttributeSet>(), .value = SumPoint{.value = v}});
+    PointData& p = d.points.emplace_back();
+    p.attributes = std::make_shared<AttributeSet>();
+    std::get<SumPoint>(p.value).value = v;  // SumPoint is the variant's first alternative
     return std::vector<MetricData>{d};
   };
   h.add(data(100), 1000);
