@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 
 #include "adminara/obs.h"
 #include "debug/tracez.h"
@@ -16,14 +17,35 @@ namespace obs = adminara::obs;
 
 namespace {
 
-// What is on: the running-span table, the TraceZ exporter, or both (the pages as init sets them).
-enum class Pages { kOff, kRunningOnly, kTraceZOnly, kOn };
+// What is on: the running-span table, the TraceZ exporter, or both (the pages as init sets them);
+// the last two: off and on next to an exporter that reads every span, as the console and OTLP
+// exporters do (the discarding exporter reads none, so the records' cache lines never leave the
+// ending thread's core unless TraceZ reads them).
+enum class Pages { kOff, kRunningOnly, kTraceZOnly, kOn, kReadingOff, kReadingOn };
+
+// Reads what an encoding exporter reads of each span (name, ids, times, attributes, status).
+class ReadingExporter final : public obs::SpanExporter {
+ public:
+  obs::ExportResult export_spans(std::span<const obs::SpanData* const> spans) override {
+    for (const obs::SpanData* s : spans) {
+      sum_ += s->name.size() + s->context.span_id().bytes[0] + s->start_time_unix_nano +
+              s->end_time_unix_nano + s->attributes.size() + static_cast<int>(s->status.code);
+      for (const auto& kv : s->attributes) sum_ += kv.key.size();
+    }
+    benchmark::DoNotOptimize(sum_);
+    return obs::ExportResult::kSuccess;
+  }
+
+ private:
+  std::uint64_t sum_ = 0;
+};
 
 obs::TracerProvider& provider(Pages pages) {
   static auto* meters = new obs::MeterProvider();
-  auto make = [](bool running, bool tracez) {
+  auto make = [](bool running, bool tracez, bool reading = false) {
     std::vector<std::shared_ptr<obs::SpanExporter>> exporters = {
-        std::shared_ptr<obs::SpanExporter>(obs::make_noop_exporter())};
+        reading ? std::make_shared<ReadingExporter>()
+                : std::shared_ptr<obs::SpanExporter>(obs::make_noop_exporter())};
     if (tracez) exporters.push_back(std::make_shared<obs::debug::TraceZ>());
     return new obs::TracerProvider(obs::TracerProviderOptions{
         .exporters = std::move(exporters),
@@ -36,8 +58,9 @@ obs::TracerProvider& provider(Pages pages) {
         .active_spans = meters->get_meter("bench").create_up_down_counter("active_spans").bind(),
         .count_running_spans = running});
   };
-  static obs::TracerProvider* providers[] = {make(false, false), make(true, false),
-                                             make(false, true), make(true, true)};
+  static obs::TracerProvider* providers[] = {make(false, false),       make(true, false),
+                                             make(false, true),        make(true, true),
+                                             make(false, false, true), make(true, true, true)};
   return *providers[static_cast<int>(pages)];
 }
 
@@ -75,6 +98,16 @@ void BM_Span_TraceZExporterOnly(benchmark::State& state) {
   span_with_two_attributes(state, Pages::kTraceZOnly);
 }
 BENCHMARK(BM_Span_TraceZExporterOnly);
+
+void BM_Span_ReadingExporter_DebugPagesOff(benchmark::State& state) {
+  span_with_two_attributes(state, Pages::kReadingOff);
+}
+BENCHMARK(BM_Span_ReadingExporter_DebugPagesOff);
+
+void BM_Span_ReadingExporter_DebugPagesOn(benchmark::State& state) {
+  span_with_two_attributes(state, Pages::kReadingOn);
+}
+BENCHMARK(BM_Span_ReadingExporter_DebugPagesOn);
 
 // The exporter thread's side: TraceZ taking a batch of 512 ended spans (one name, like the rows
 // above), per span.
