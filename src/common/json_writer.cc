@@ -65,6 +65,12 @@ void JsonWriter::before_value() {
   }
 }
 
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  before_value();
+  out_ += json;
+  return *this;
+}
+
 JsonWriter& JsonWriter::begin_object() {
   before_value();
   out_ += '{';

@@ -34,6 +34,9 @@ class JsonWriter {
   JsonWriter& number(double v);
   /// An attribute value: strings, bools, numbers, or arrays of them.
   JsonWriter& value(const AttributeValue& v);
+  /// A value that is already encoded JSON (for example another JsonWriter's output), verbatim.
+  /// The caller guarantees it is one complete, valid JSON value.
+  JsonWriter& raw(std::string_view json);
 
   /// Appends `s` as an escaped JSON string body (no quotes) to `out`.
   static void escape_into(std::string& out, std::string_view s);

@@ -9,11 +9,15 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "debug/job_registry.h"
+#include "debug/pages.h"
+#include "debug/tracez.h"
 #include "export/otlp/metric_reader.h"
 #include "export/otlp/span_exporter.h"
 #include "export/prometheus/server.h"
 #include "export/prometheus/text_format.h"
 #include "init/self_metrics.h"
+#include "sdk/config/debug_pages_config.h"
 #include "sdk/config/metrics_config.h"
 #include "sdk/config/otlp_config.h"
 #include "sdk/config/profiler_config.h"
@@ -31,13 +35,21 @@ struct OtlpSetup {
   config::OtlpMetricReaderConfig reader;
 };
 
+// What build() resolved for the debug pages.
+struct DebugSetup {
+  bool enabled = false;
+  std::chrono::milliseconds sample_interval{5000};
+  std::shared_ptr<debug::TraceZ> tracez;  // also in the span pipeline's exporters
+};
+
 class ObservabilityImpl final : public Observability {
  public:
   ObservabilityImpl(config::TracingConfig cfg, const config::MetricsConfig& mcfg,
                     const config::ProfilerConfig& pcfg,
                     std::vector<std::shared_ptr<SpanExporter>> exporters,
                     std::vector<std::string> exporter_names, InMemorySpanExporter* memory,
-                    std::vector<std::string> warnings, std::string service_name, OtlpSetup otlp)
+                    std::vector<std::string> warnings, std::string service_name, OtlpSetup otlp,
+                    DebugSetup pages)
       : otlp_(std::move(otlp)),
         meters_(MeterProviderOptions{
             .resource = cfg.resource,
@@ -58,6 +70,7 @@ class ObservabilityImpl final : public Observability {
             .limits = cfg.limits,
             .enabled = cfg.enabled,
             .active_spans = metrics_.active_spans.bind(),
+            .count_running_spans = pages.enabled,
         }),
         tracer_(provider_.get_tracer(provider_.resource().get_string("service.name"))),
         deployment_(std::move(cfg.deployment_environment)),
@@ -85,6 +98,15 @@ class ObservabilityImpl final : public Observability {
                           e.what());
       }
     }
+    if (pages.enabled && server_) {
+      debug_pages_ = std::make_unique<debug::DebugPages>(
+          debug::DebugPagesOptions{
+              .service_name = std::string(provider_.resource().get_string("service.name")),
+              .sample_interval = pages.sample_interval},
+          meters_, provider_, profiler_, std::move(pages.tracez));
+      debug_pages_->install(*server_);
+      debug::job_registry().set_gathering(true);
+    }
     // Last: nothing after it can fail, so a failed init never leaves a reader thread behind.
     if (mcfg.enabled && otlp_.metrics) {
       metric_reader_ = std::make_unique<otlp::OtlpMetricReader>(meters_, *otlp_.metrics,
@@ -109,6 +131,7 @@ class ObservabilityImpl final : public Observability {
   const std::string& deployment_environment() const override { return deployment_; }
   const std::vector<std::string>& span_exporter_names() const override { return exporter_names_; }
   InMemorySpanExporter* memory_exporter() override { return memory_; }
+  bool debug_pages_enabled() const override { return debug_pages_ != nullptr; }
 
   const Tracer& default_tracer() const { return tracer_; }
   void set_batch_export_timeout(std::chrono::milliseconds t) { batch_export_timeout_ = t; }
@@ -116,6 +139,10 @@ class ObservabilityImpl final : public Observability {
 
   void shutdown_all() {
     if (server_) server_->stop();
+    if (debug_pages_) {
+      debug_pages_->stop();
+      debug::job_registry().set_gathering(false);
+    }
     // The final span flush must end within the batch export timeout even when the collector is
     // down: no OTLP request runs past it.
     if (otlp_.span_exporter != nullptr) {
@@ -160,6 +187,7 @@ class ObservabilityImpl final : public Observability {
   prometheus::RenderOptions render_options_;
   std::vector<ObservableInstrument> self_metrics_;
   std::unique_ptr<otlp::OtlpMetricReader> metric_reader_;  // reads meters_; goes before them
+  std::unique_ptr<debug::DebugPages> debug_pages_;         // served by server_; goes after it
   std::unique_ptr<prometheus::MetricsServer> server_;      // last: stopped before the rest goes
 };
 
@@ -178,6 +206,8 @@ ObservabilityImpl* build(const Options& options) {
   config::TracingConfig cfg = config::load_tracing_config(options, env);
   const config::MetricsConfig mcfg = config::load_metrics_config(options, env);
   const config::ProfilerConfig pcfg = config::load_profiler_config(options, env);
+  const config::DebugPagesConfig dcfg =
+      config::load_debug_pages_config(options, env, cfg.deployment_environment);
   OtlpSetup otlp;
   const bool otlp_traces =
       cfg.enabled && std::find(cfg.exporter_names.begin(), cfg.exporter_names.end(), "otlp") !=
@@ -223,10 +253,25 @@ ObservabilityImpl* build(const Options& options) {
   for (const auto& e : options.span_exporters) {
     if (e) exporters.push_back(e);
   }
+  // The pages live on the Prometheus endpoint's server; without it there is nothing to serve
+  // them, so nothing is gathered either.
+  DebugSetup pages;
+  pages.enabled = dcfg.enabled && mcfg.enabled && mcfg.prometheus;
+  pages.sample_interval = dcfg.sample_interval;
+  if (dcfg.enabled && !pages.enabled && dcfg.explicit_choice) {
+    common::log_warn(
+        "the debug pages (ADMINARA_DEBUG_PAGES) need the Prometheus endpoint, which is off "
+        "(ENABLE_METRICS / OTEL_METRICS_EXPORTER / OTEL_SDK_DISABLED); they are not served");
+  }
+  if (pages.enabled && cfg.enabled) {
+    // Fed on the span pipeline's exporter thread, like any exporter.
+    pages.tracez = std::make_shared<debug::TraceZ>();
+    exporters.push_back(pages.tracez);
+  }
   const auto batch_timeout = cfg.batch.export_timeout;
-  auto* impl =
-      new ObservabilityImpl(std::move(cfg), mcfg, pcfg, std::move(exporters), std::move(names),
-                            memory, std::move(warnings), options.service_name, std::move(otlp));
+  auto* impl = new ObservabilityImpl(std::move(cfg), mcfg, pcfg, std::move(exporters),
+                                     std::move(names), memory, std::move(warnings),
+                                     options.service_name, std::move(otlp), std::move(pages));
   impl->set_batch_export_timeout(batch_timeout);
   return impl;
 }

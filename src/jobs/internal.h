@@ -8,6 +8,7 @@
 
 #include "adminara/obs/jobs.h"
 #include "adminara/obs/observability.h"
+#include "debug/job_registry.h"
 
 namespace adminara::obs::jobs::detail {
 
@@ -43,5 +44,9 @@ std::optional<TimeMs> next_run_after(const ScheduleRecord& s, TimeMs run_millis,
 std::optional<TimeMs> first_run_at(const ScheduleRecord& s, TimeMs now);
 /// The job of one run (its id is set by the backend from the millis).
 Job make_run(const ScheduleRecord& s, TimeMs millis, TimeMs now);
+
+/// Registers `q` with the debug pages' job registry (its counts, paused state and schedules are
+/// read when /debug/jobz asks); the registration ends with the handle.
+obs::debug::JobRegistry::Handle register_queue(std::shared_ptr<QueueBackend> q);
 
 }  // namespace adminara::obs::jobs::detail

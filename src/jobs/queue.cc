@@ -13,6 +13,7 @@ struct Queue::State {
   std::shared_ptr<QueueBackend> backend;
   std::shared_ptr<const Clock> clock;
   ObservableInstrument depth_gauge;
+  obs::debug::JobRegistry::Handle registration;  // last: ends first
 
   // Adds one validated job under its producer span; `span_name` is scratch space.
   std::string add(std::string_view job_name, Json data, const JobOptions& options, TimeMs now,
@@ -86,7 +87,46 @@ Queue::Queue(std::string name, QueueOptions options) : s_(std::make_unique<State
                 },
                 {.description = "Jobs in a queue per state", .unit = "{job}"});
   }
+  s_->registration = detail::register_queue(s_->backend);
 }
+
+namespace detail {
+
+obs::debug::JobRegistry::Handle register_queue(std::shared_ptr<QueueBackend> q) {
+  const void* key = q.get();
+  return obs::debug::job_registry().add_queue(key, [q = std::move(q)](common::JsonWriter& w) {
+    // Read first, so that a backend that throws leaves nothing half written.
+    const JobCounts c = q->counts();
+    const bool paused = q->paused();
+    const std::vector<ScheduleRecord> schedules = q->schedules();
+    w.begin_object();
+    w.key("name").string(q->name());
+    w.key("counts").begin_object();
+    w.key("waiting").number(std::uint64_t{c.waiting});
+    w.key("prioritized").number(std::uint64_t{c.prioritized});
+    w.key("delayed").number(std::uint64_t{c.delayed});
+    w.key("active").number(std::uint64_t{c.active});
+    w.key("completed").number(std::uint64_t{c.completed});
+    w.key("failed").number(std::uint64_t{c.failed});
+    w.end_object();
+    w.key("paused").boolean(paused);
+    w.key("schedules").begin_array();
+    for (const ScheduleRecord& r : schedules) {
+      w.begin_object();
+      w.key("id").string(r.id);
+      w.key("job_name").string(r.job_name);
+      w.key("every_ms").number(std::int64_t{r.every.count()});
+      w.key("cron").string(r.cron);
+      w.key("next_run_ms").number(std::int64_t{r.next_run});
+      w.key("iterations").number(std::int64_t{r.iterations});
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  });
+}
+
+}  // namespace detail
 
 Queue::~Queue() = default;
 Queue::Queue(Queue&&) noexcept = default;

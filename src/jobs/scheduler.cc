@@ -44,6 +44,7 @@ struct Scheduler::State {
   Connection connection;
   std::shared_ptr<QueueBackend> backend;
   std::shared_ptr<const Clock> clock;
+  obs::debug::JobRegistry::Handle registration;  // its queue, for /debug/jobz
 };
 
 Scheduler::Scheduler(const Queue& queue, Connection connection) : s_(std::make_unique<State>()) {
@@ -56,6 +57,7 @@ Scheduler::Scheduler(const Queue& queue, Connection connection) : s_(std::make_u
     s_->backend = queue.backend();
     s_->clock = detail::backend_of(queue.connection())->clock();
   }
+  s_->registration = detail::register_queue(s_->backend);
 }
 
 Scheduler::~Scheduler() = default;

@@ -66,6 +66,7 @@ struct Worker::State {
   Clock::Subscription clock_subscription;
   bool closed = false;
   CloseResult close_result;
+  obs::debug::JobRegistry::Handle registration;  // for /debug/jobz
 
   void process_loop(Slot& slot);
   void housekeeping_loop();
@@ -134,6 +135,23 @@ Worker::Worker(const Queue& queue, Processor processor, WorkerOptions options)
     }
   });
   s.slots = std::make_unique<Slot[]>(static_cast<std::size_t>(s.options.concurrency));
+  s.registration = obs::debug::job_registry().add_worker([weak](common::JsonWriter& w) {
+    auto st = weak.lock();
+    if (!st) return;  // being destroyed: left out
+    const std::size_t running = st->running_jobs().size();
+    bool closed;
+    {
+      std::lock_guard lock(st->mu);
+      closed = st->closed;
+    }
+    w.begin_object();
+    w.key("id").string(st->id);
+    w.key("queue").string(st->queue_name);
+    w.key("concurrency").number(std::int64_t{st->options.concurrency});
+    w.key("running").number(std::uint64_t{running});
+    w.key("closed").boolean(closed);
+    w.end_object();
+  });
   std::lock_guard lock(s.mu);
   s.live_threads = s.options.concurrency + 1;
   for (int i = 0; i < s.options.concurrency; ++i) {
@@ -366,6 +384,17 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
 void Worker::State::finish_failure(const Running& r, const std::string& reason,
                                    bool unrecoverable) {
   const int attempts = std::max(1, r.options.attempts);
+  obs::debug::JobRegistry& registry = obs::debug::job_registry();
+  if (registry.gathering()) {
+    registry.record_failure({.queue = queue_name,
+                             .job_id = r.id,
+                             .job_name = r.name,
+                             .reason = reason,
+                             .attempt = r.attempts_made + 1,
+                             .attempts = attempts,
+                             .final = unrecoverable || r.attempts_made + 1 >= attempts,
+                             .time_ms = clock->now_ms()});
+  }
   try {
     FinishStatus st;
     if (!unrecoverable && r.attempts_made + 1 < attempts) {

@@ -8,24 +8,14 @@
 #include <thread>
 
 #include "adminara/obs.h"
+#include "tests/common/env_options.h"
 
 namespace adminara::obs {
 namespace {
 
 using Env = std::map<std::string, std::string>;
 
-Options options_with_env(Env env) {
-  Options o;
-  // Tests run in parallel: each endpoint takes a free port unless a test asks for one.
-  env.emplace("OTEL_EXPORTER_PROMETHEUS_PORT", "0");
-  env.emplace("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
-  o.getenv = [env = std::move(env)](std::string_view name) -> std::optional<std::string> {
-    auto it = env.find(std::string(name));
-    if (it == env.end()) return std::nullopt;
-    return it->second;
-  };
-  return o;
-}
+using testing::options_with_env;
 
 class ObservabilityTest : public ::testing::Test {
  protected:

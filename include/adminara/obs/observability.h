@@ -12,6 +12,7 @@
 // throws ConfigError from init; otherwise it is logged to stderr once and the default is used.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -76,6 +77,17 @@ struct Options {
   /// Unset: ENABLE_PROFILING (default true) and OTEL_SDK_DISABLED (default false). False makes
   /// get_profiler() a disabled profiler whose calls are no-ops.
   std::optional<bool> enable_profiling;
+  /// The live debug pages under /debug/ on the Prometheus endpoint's server (docs/debug-pages.md):
+  /// /debug/tracez, /debug/metricz, /debug/profilez, /debug/jobz and their JSON under
+  /// /debug/api/. They show span names, attributes and events as recorded: keep secrets out of
+  /// spans. They need the Prometheus endpoint (metrics enabled with the prometheus exporter).
+  /// Unset: ADMINARA_DEBUG_PAGES, else on in development and off in production (ADMINARA_ENV).
+  /// Off: nothing is gathered and /debug/* answers 404.
+  std::optional<bool> debug_pages;
+  /// How often the pages' metric history samples the metrics (100 ms to 1 h; out of range: a
+  /// configuration warning and the nearest bound). Unset: ADMINARA_DEBUG_PAGES_INTERVAL (integer
+  /// milliseconds), else 5000.
+  std::optional<std::chrono::milliseconds> debug_pages_interval;
   /// Where the console exporter writes; null: std::cout. Not owned; must outlive shutdown().
   std::ostream* console_output = nullptr;
   /// Turn every configuration warning into a ConfigError thrown by init_observability().
@@ -112,6 +124,8 @@ class Observability {
   virtual const std::vector<std::string>& span_exporter_names() const = 0;
   /// The in-memory exporter when `memory` was selected, else nullptr.
   virtual InMemorySpanExporter* memory_exporter() = 0;
+  /// Whether the debug pages are served (under /debug/ on prometheus_port()).
+  virtual bool debug_pages_enabled() const = 0;
 };
 
 /// Builds the global SDK once. A second call returns the same instance and ignores its

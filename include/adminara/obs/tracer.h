@@ -70,6 +70,17 @@ struct TracerProviderOptions {
   /// Gets +1 when a recording span starts and -1 when it ends (init binds the `active_spans`
   /// metric here). Default: none.
   BoundUpDownCounter active_spans;
+  /// Count running (started, not yet ended) recording spans per name, for
+  /// TracerProvider::running_spans() (init sets it when the debug pages are on). Costs a hash
+  /// of the name and one relaxed atomic at start and one relaxed atomic at end; false (the
+  /// default) costs one branch.
+  bool count_running_spans = false;
+};
+
+/// How many recording spans named `name` are running now (TracerProvider::running_spans()).
+struct RunningSpanCount {
+  std::string name;
+  std::uint64_t running = 0;
 };
 
 /// Counters of the span pipeline (also exposed as self-metrics once metrics exist).
@@ -136,6 +147,11 @@ class TracerProvider {
   const SpanLimits& limits() const;
   bool enabled() const;
   TracerStats stats() const;
+  /// Running recording spans per name (names seen since the provider started, running or not),
+  /// counted under the name each span started with. Empty unless
+  /// TracerProviderOptions::count_running_spans was set. Names past the table's capacity (1024)
+  /// are counted together under "(other span names)". Thread-safe; allocates the result.
+  std::vector<RunningSpanCount> running_spans() const;
 
  private:
   std::unique_ptr<detail::TracerCore> core_;

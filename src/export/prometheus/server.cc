@@ -18,6 +18,7 @@ namespace adminara::obs::prometheus {
 namespace {
 
 constexpr std::string_view kMetricsPath = "/metrics";
+constexpr std::size_t kMaxBodyBytes = 16 * 1024;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -129,6 +130,8 @@ MetricsServer::MetricsServer(std::string host, int port, RenderFn render)
       std::string(kMetricsPath),
       [this](const httplib::Request& req, httplib::Response& res) { serve_metrics(req, res); });
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // Nothing served here takes a body: a large one is refused (413) before it is read.
+  server_->set_payload_max_length(kMaxBodyBytes);
   server_->set_socket_options(socket_options);
   server_->Get(
       ".*", [this](const httplib::Request& req, httplib::Response& res) { route_get(req, res); });

@@ -3,8 +3,9 @@
 // asks for, gzip-compressed when its Accept-Encoding allows.
 //
 // Responses: GET/HEAD /metrics -> 200 (HEAD: headers only); other methods on a served path ->
-// 405 with `Allow: GET, HEAD`; unknown paths -> 404; a render function that throws -> 500 with
-// the exception's message (the server keeps running).
+// 405 with `Allow: GET, HEAD`; unknown paths -> 404; a request body over 16 KiB -> 413 (nothing
+// served takes one); a render function that throws -> 500 with the exception's message (the
+// server keeps running).
 #pragma once
 
 #include <atomic>

@@ -23,6 +23,8 @@ class alignas(64) SpanRecord {
   TracerCore* core = nullptr;
   RecordHome* home = nullptr;  // the thread cache it was taken from (see RecordPool)
   std::uint64_t start_monotonic_ns = 0;
+  /// The RunningSpans slot the span was counted in at start (only with running-span counting).
+  std::uint32_t running_slot = 0;
 
   /// Called once when the record is created: allocates room for typical attributes right away,
   /// on the creating thread and next to the record, so a record's memory is one contiguous

@@ -42,7 +42,8 @@ TracerCore::TracerCore(TracerProviderOptions options)
                                : parent_based_sampler(always_on_sampler())),
       limits_(options.limits),
       enabled_(options.enabled),
-      active_spans_(std::move(options.active_spans)) {
+      active_spans_(std::move(options.active_spans)),
+      running_(options.count_running_spans ? std::make_unique<RunningSpans>() : nullptr) {
   pool_ = std::make_unique<RecordPool>(this);
   if (options.processor == ProcessorKind::kBatch) {
     const BatchOptions& b = options.batch;
@@ -140,6 +141,7 @@ Span TracerCore::start_recording(const InstrumentationScope* scope, std::string_
   for (const auto& a : attributes) rec->set_attribute(a.key, a.value, limits_);
   for (const auto& l : options.links) rec->add_link(l, {}, limits_);
   active_spans_.add(1);
+  if (running_) rec->running_slot = running_->on_start(name);
   return Span(d.context, rec);
 }
 
@@ -149,6 +151,7 @@ void TracerCore::end_span(SpanRecord* record) noexcept {
   d.end_time_unix_nano = d.start_time_unix_nano + (end - record->start_monotonic_ns);
   record->seal();
   active_spans_.add(-1);
+  if (running_) running_->on_end(record->running_slot);
   processor_->on_end(record);
 }
 
@@ -221,6 +224,10 @@ bool TracerProvider::enabled() const {
 }
 TracerStats TracerProvider::stats() const {
   return core_->stats();
+}
+std::vector<RunningSpanCount> TracerProvider::running_spans() const {
+  const detail::RunningSpans* r = core_->running_spans();
+  return r != nullptr ? r->snapshot() : std::vector<RunningSpanCount>{};
 }
 
 }  // namespace adminara::obs

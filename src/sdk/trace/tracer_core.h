@@ -14,6 +14,7 @@
 
 #include "adminara/obs/tracer.h"
 #include "sdk/trace/record_pool.h"
+#include "sdk/trace/running_spans.h"
 #include "sdk/trace/span_processor.h"
 #include "sdk/trace/span_record.h"
 
@@ -41,6 +42,8 @@ class TracerCore {
   bool force_flush(std::chrono::milliseconds timeout) noexcept;
   void shutdown(std::chrono::milliseconds timeout) noexcept;
   TracerStats stats() const noexcept;
+  /// Null unless TracerProviderOptions::count_running_spans.
+  const RunningSpans* running_spans() const { return running_.get(); }
 
   const Resource& resource() const { return resource_; }
   const Sampler& sampler() const { return *sampler_; }
@@ -61,6 +64,7 @@ class TracerCore {
   const SpanLimits limits_;
   const bool enabled_;
   const BoundUpDownCounter active_spans_;
+  const std::unique_ptr<RunningSpans> running_;  // null unless counting running spans
   std::unique_ptr<RecordPool> pool_;
   std::unique_ptr<SpanProcessor> processor_;
 

@@ -1,0 +1,30 @@
+// The debug pages part of init_observability(): Options + environment -> whether the live pages
+// under /debug/ run, and how often their metric history samples. See docs/configuration.md.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+#include "adminara/obs/observability.h"
+#include "sdk/config/env.h"
+
+namespace adminara::obs::config {
+
+struct DebugPagesConfig {
+  // Options::debug_pages, else ADMINARA_DEBUG_PAGES, else on in development and off in production.
+  bool enabled = false;
+  // Whether the choice was made explicitly (code or variable), not by the deployment default.
+  bool explicit_choice = false;
+  // Options::debug_pages_interval, else ADMINARA_DEBUG_PAGES_INTERVAL (ms), else 5000.
+  std::chrono::milliseconds sample_interval{5000};
+};
+
+inline constexpr std::chrono::milliseconds kMinDebugPagesInterval{100};
+inline constexpr std::chrono::milliseconds kMaxDebugPagesInterval{3600000};
+
+/// Resolves the debug pages configuration for `deployment_environment` ("development" or
+/// "production"); problems are reported through `env.warnings()`.
+DebugPagesConfig load_debug_pages_config(const Options& options, EnvReader& env,
+                                         std::string_view deployment_environment);
+
+}  // namespace adminara::obs::config
