@@ -27,6 +27,10 @@
 //              returnvalue, failedReason, stacktrace, attemptsMade, opts}}, workers: [client
 //              names]}
 //              (getJobCounts, getJob + getState, getWorkers).
+//   cron       {patterns: [..], from: [ms, ..], count}
+//              No Redis: for each pattern and start, `count` run times chained as BullMQ's job
+//              schedulers compute them (getNextMillis, cron-parser, tz UTC); prints {type:"cron",
+//              pattern, from, next: [ms, ..]} (next cut short where cron-parser finds none).
 //   admin      {steps: [{op: pause|resume|add|counts|retry|sleep|wait, ...}]}
 //              Runs the steps in order (add: name, data, opts; retry: id; sleep: ms; wait: state,
 //              n = until that many jobs are in the state); prints {type:"step", op, result}.
@@ -211,7 +215,24 @@ async function admin() {
   await queue.close();
 }
 
-const commands = {add, worker, events, scheduler, inspect, admin};
+async function cron() {
+  const {getNextMillis} = require('bullmq/dist/cjs/classes/job-scheduler');
+  for (const pattern of opts.patterns) {
+    for (const from of opts.from) {
+      const next = [];
+      let at = from;
+      for (let i = 0; i < opts.count; ++i) {
+        const n = getNextMillis(at, {pattern, tz: 'UTC'});
+        if (n === undefined) break;
+        next.push(n);
+        at = n;
+      }
+      out({type: 'cron', pattern, from, next});
+    }
+  }
+}
+
+const commands = {add, worker, events, scheduler, inspect, admin, cron};
 if (!commands[command]) {
   console.error(`usage: node bullmq_cli.js <${Object.keys(commands).join('|')}> '<json>'`);
   process.exit(2);

@@ -407,6 +407,52 @@ std::vector<TimeMs> run_millis(const std::vector<std::string>& ids, const std::s
   return out;
 }
 
+// Cron run times: ours (next_cron_run, chained from run to run as our workers advance schedules)
+// against BullMQ's own getNextMillis (cron-parser) in UTC, for the forms docs/jobs.md lists, from
+// starts on and between matches, around month ends, leap days and the year's end.
+TEST(Interop, CronRunTimesMatchBullMQs) {
+  const std::vector<std::string> patterns = {"0 3 * * *",        "*/5 * * * *",
+                                             "0 */6 * * *",      "15,45 * * * *",
+                                             "0 9-17/2 * * 1-5", "30 15 10 * * MON-FRI",
+                                             "*/10 * * * * *",   "0 0 * * 0",
+                                             "0 0 * * 7",        "0 0 13 * FRI",
+                                             "0 0 1-7 * 1",      "0 0 31 * *",
+                                             "0 0 29 2 *",       "0 12 * JAN,JUL SUN",
+                                             "0 0 ? * 3",        "5-10/2 4 * * *",
+                                             "0 0 1 */3 *",      "59 23 28-31 * *",
+                                             "0 0 1 1 *",        "@yearly",
+                                             "@annually",        "@monthly",
+                                             "@weekly",          "@daily",
+                                             "@hourly",          "0 0 * * *"};
+  const std::vector<TimeMs> from = {
+      1767225599500,  // 2025-12-31 23:59:59.500
+      1767225600000,  // 2026-01-01 00:00:00.000, a match of many
+      1709164799999,  // 2024-02-28 23:59:59.999 (a leap year)
+      1798761599000,  // 2026-12-31 23:59:59.000
+      1795791723456,  // 2026-11-27 15:02:03.456
+  };
+  constexpr int kCount = 8;
+  NodeCli node("cron", {{"patterns", patterns}, {"from", from}, {"count", kCount}});
+  const std::vector<Json> lines = node.finish();
+  std::size_t compared = 0;
+  for (const Json& l : lines) {
+    if (l["type"] != "cron") continue;
+    const std::string pattern = l["pattern"];
+    const TimeMs start = l["from"];
+    std::vector<TimeMs> ours;
+    TimeMs at = start;
+    for (int i = 0; i < kCount; ++i) {
+      const std::optional<TimeMs> next = next_cron_run(pattern, at);
+      if (!next) break;
+      ours.push_back(*next);
+      at = *next;
+    }
+    EXPECT_EQ(ours, l["next"].get<std::vector<TimeMs>>()) << pattern << " from " << start;
+    ++compared;
+  }
+  EXPECT_EQ(compared, patterns.size() * from.size());
+}
+
 // Node upsertJobScheduler (every, cron with seconds) -> advanced by our worker.
 TEST(Interop, NodeJobSchedulersAdvanceOnOurWorker) {
   const std::string prefix = "ns";
