@@ -17,6 +17,7 @@
 
 #include "adminara/obs/jobs.h"
 #include "adminara/obs/propagation.h"
+#include "adminara/obs/version.h"
 #include "jobs/redis/redis_client.h"
 #include "tests/common/redis_server.h"
 #include "tests/integration/prometheus_harness.h"
@@ -167,6 +168,11 @@ TEST(RedisBackend, StoresJobsInBullMQsLayout) {
   EXPECT_EQ(custom_opts["backoff"], (Json{{"type", "exponential"}, {"delay", 500}}));
   EXPECT_EQ(custom_opts["removeOnComplete"], 10);
   EXPECT_EQ(custom_opts["removeOnFail"], (Json{{"age", 3600.0}}));  // seconds, as BullMQ's
+
+  // meta: the fields a Node Queue writes on start, `version` naming us in BullMQ's form.
+  const auto meta = raw.hash("layout:mail:meta");
+  EXPECT_EQ(meta.at("opts.maxLenEvents"), "10000");
+  EXPECT_EQ(meta.at("version"), "adminara-obs:" + std::string(kVersion));
 
   // Events: added then waiting/delayed, with BullMQ's fields.
   const redis::Reply events = raw({"XRANGE", "layout:mail:events", "-", "+", "COUNT", "2"});

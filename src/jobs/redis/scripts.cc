@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "adminara/obs/version.h"
+
 namespace adminara::obs::jobs::redis::scripts {
 namespace {
 
@@ -104,6 +106,12 @@ end
 -- Stores a new job and makes it ready or delayed. Returns {id, 1}, or {id, 0} when a job with
 -- the custom id exists. Every add increments `id`, as BullMQ's does.
 local function addJob(customId, name, ts, data, opts, delay, priority, rjk, now)
+  -- A queue first written by us gets BullMQ's `meta` fields as a Node Queue writes them on start
+  -- (a Node Queue that starts later overwrites `version` with its own).
+  if not meta()[5] then
+    rcall("HSET", P .. "meta", "opts.maxLenEvents", 10000, "version", LIB_VERSION)
+    metaFields = nil
+  end
   local n = rcall("INCR", P .. "id")
   local id = customId
   if id == "" then
@@ -225,7 +233,9 @@ end
 )lua";
 
 Script make(const char* body) {
-  return Script(std::string(kPrelude) + body);
+  // `meta.version` is `<library>:<version>`, as BullMQ writes `bullmq:6.7.0`.
+  return Script("local LIB_VERSION = \"adminara-obs:" + std::string(kVersion) + "\"\n" + kPrelude +
+                body);
 }
 
 }  // namespace
