@@ -55,6 +55,26 @@ Reply copy_reply(const redisReply* r) {
   return out;
 }
 
+// A command's arguments as hiredis takes them (pointers and lengths into the strings).
+struct ArgvView {
+  std::vector<const char*> ptrs;
+  std::vector<std::size_t> lens;
+  void point_at(const std::vector<std::string>& argv) {
+    ptrs.clear();
+    lens.clear();
+    for (const auto& a : argv) {
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+  }
+  int argc() const { return static_cast<int>(ptrs.size()); }
+};
+
+// NOSCRIPT: the server lost its script cache (restart, SCRIPT FLUSH); the call did not run.
+bool is_noscript(const Reply& r) {
+  return r.type == Reply::Type::kError && r.str.starts_with("NOSCRIPT");
+}
+
 int parse_int(std::string_view s, std::string_view what, std::string_view url) {
   int v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -239,17 +259,10 @@ Reply RedisConnection::command(const std::vector<std::string>& argv) {
 std::vector<Reply> RedisConnection::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
   if (broken_) throw RedisConnectionError("redis: connection lost earlier");
-  std::vector<const char*> ptrs;
-  std::vector<std::size_t> lens;
+  ArgvView view;
   for (const auto& argv : commands) {
-    ptrs.clear();
-    lens.clear();
-    for (const auto& a : argv) {
-      ptrs.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()) !=
-        REDIS_OK) {
+    view.point_at(argv);
+    if (redisAppendCommandArgv(ctx_, view.argc(), view.ptrs.data(), view.lens.data()) != REDIS_OK) {
       broken_ = true;
       throw RedisConnectionError(std::string("redis: cannot send: ") + ctx_->errstr);
     }
@@ -300,17 +313,10 @@ void SharedConnection::fail_all(const std::string& why) {
 }
 
 Reply SharedConnection::command(const std::vector<std::string>& argv) {
-  std::vector<const char*> ptrs;
-  std::vector<std::size_t> lens;
-  ptrs.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (const auto& a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
-  }
+  ArgvView view;
+  view.point_at(argv);
   char* cmd = nullptr;
-  const int len =
-      redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+  const int len = redisFormatCommandArgv(&cmd, view.argc(), view.ptrs.data(), view.lens.data());
   if (len < 0) throw std::bad_alloc();
   std::unique_ptr<char, void (*)(char*)> owned(cmd, redisFreeCommand);
 
@@ -423,18 +429,10 @@ std::vector<std::string> Script::evalsha(const std::string& sha,
   return argv;
 }
 
-Reply Script::run(RedisConnection& c, const std::vector<std::string>& keys,
-                  const std::vector<std::string>& args) const {
-  return std::move(run_pipelined(c, keys, {args}).front());
-}
-
 Reply Script::run(SharedConnection& c, const std::vector<std::string>& keys,
                   const std::vector<std::string>& args) const {
   Reply r = c.command(evalsha(sha(c, false), keys, args));
-  // NOSCRIPT: the server lost its script cache (restart, SCRIPT FLUSH); the call did not run.
-  if (r.type == Reply::Type::kError && r.str.starts_with("NOSCRIPT")) {
-    r = c.command(evalsha(sha(c, true), keys, args));
-  }
+  if (is_noscript(r)) r = c.command(evalsha(sha(c, true), keys, args));
   return r;
 }
 
@@ -445,12 +443,9 @@ std::vector<Reply> Script::run_pipelined(RedisConnection& c, const std::vector<s
   const std::string first = sha(c, false);
   for (const auto& args : calls) argvs.push_back(evalsha(first, keys, args));
   std::vector<Reply> replies = c.pipeline(argvs);
-  // NOSCRIPT: the server lost its script cache (restart, SCRIPT FLUSH); those calls did not run.
   std::vector<std::size_t> again;
   for (std::size_t i = 0; i < replies.size(); ++i) {
-    if (replies[i].type == Reply::Type::kError && replies[i].str.starts_with("NOSCRIPT")) {
-      again.push_back(i);
-    }
+    if (is_noscript(replies[i])) again.push_back(i);
   }
   if (!again.empty()) {
     const std::string loaded = sha(c, true);

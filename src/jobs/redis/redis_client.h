@@ -155,10 +155,7 @@ class Script {
   explicit Script(std::string text) : text_(std::move(text)) {}
   const std::string& text() const { return text_; }
   /// Runs the script on `c`: EVALSHA, or SCRIPT LOAD + EVALSHA when the server does not know it.
-  /// Error replies are thrown as RedisReplyError.
-  Reply run(RedisConnection& c, const std::vector<std::string>& keys,
-            const std::vector<std::string>& args) const;
-  /// The same on a shared connection; an error reply is returned, not thrown.
+  /// An error reply is returned, not thrown.
   Reply run(SharedConnection& c, const std::vector<std::string>& keys,
             const std::vector<std::string>& args) const;
   /// Runs the script once per element of `calls` (each its ARGV), pipelined in one round trip;
