@@ -25,6 +25,12 @@ struct Queue::State {
 
 namespace {
 
+// What the backend did with an added job, on its producer span.
+void tag_added(Span& span, const AddResult& r) {
+  span.set_attribute("messaging.message.id", r.id);
+  if (!r.added) span.set_attribute("job.deduplicated", true);
+}
+
 // A canonical decimal integer ("42", "-7"; not "007" or "4.2"): what the `id` counter produces.
 bool is_integer_id(std::string_view id) {
   if (id.starts_with('-')) id.remove_prefix(1);
@@ -166,8 +172,7 @@ std::vector<std::string> Queue::add_bulk(std::vector<BulkJob> jobs) {
   std::vector<std::string> ids;
   ids.reserve(results.size());
   for (std::size_t i = 0; i < results.size() && i < spans.size(); ++i) {
-    spans[i].set_attribute("messaging.message.id", results[i].id);
-    if (!results[i].added) spans[i].set_attribute("job.deduplicated", true);
+    tag_added(spans[i], results[i]);
     ids.push_back(std::move(results[i].id));
   }
   return ids;
@@ -204,8 +209,7 @@ std::string Queue::State::add(std::string_view job_name, Json data, const JobOpt
     span.set_status(StatusCode::kError, e.what());
     throw;
   }
-  span.set_attribute("messaging.message.id", r.id);
-  if (!r.added) span.set_attribute("job.deduplicated", true);
+  tag_added(span, r);
   return std::move(r.id);
 }
 
