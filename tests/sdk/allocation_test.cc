@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <set>
+
 #include "adminara/obs.h"
 
 namespace adminara::obs {
@@ -35,6 +38,52 @@ TEST(Allocation, SampledSpanWithAttributesAllocatesNothingInSteadyState) {
   run(1000);
   const std::uint64_t allocations = testing::allocation_count() - before;
   EXPECT_EQ(allocations, 0u) << "allocations per 1000 span pairs";
+}
+
+// Remembers the address of every span record it is handed (the SDK passes the records' own
+// SpanData, so an address is a record).
+class AddressExporter final : public SpanExporter {
+ public:
+  ExportResult export_spans(std::span<const SpanData* const> spans) override {
+    std::lock_guard lock(mu_);
+    if (recording_) seen_.insert(spans.begin(), spans.end());
+    return ExportResult::kSuccess;
+  }
+  void start_recording() {
+    std::lock_guard lock(mu_);
+    recording_ = true;
+  }
+  std::size_t distinct() {
+    std::lock_guard lock(mu_);
+    return seen_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  bool recording_ = false;
+  std::set<const SpanData*> seen_;
+};
+
+// After a burst has grown the pool to thousands of records, a thread that then ends spans at a
+// steady pace keeps reusing the few records it freed last (they are still in its core's cache),
+// instead of cycling through the whole pool oldest first.
+TEST(Allocation, AfterABurstAThreadCyclesThroughFewRecords) {
+  auto exporter = std::make_shared<AddressExporter>();
+  TracerProvider p(TracerProviderOptions{.exporters = {exporter},
+                                         .batch = {.schedule_delay = std::chrono::hours(1),
+                                                   .max_queue_size = 8192,
+                                                   .max_export_batch_size = 8192}});
+  Tracer t = p.get_tracer("pool");
+  for (int i = 0; i < 5000; ++i) t.start_span("burst").end();  // 5000 records in flight
+  ASSERT_TRUE(p.force_flush());
+  exporter->start_recording();
+  for (int round = 0; round < 100; ++round) {  // 5000 more spans, 50 in flight at a time
+    for (int i = 0; i < 50; ++i) t.start_span("steady").end();
+    ASSERT_TRUE(p.force_flush());
+  }
+  // 50 in flight plus the cache a refill keeps ready (64): before records were reused most
+  // recently freed first, all 5000 went round.
+  EXPECT_LE(exporter->distinct(), 200u);
 }
 
 TEST(Allocation, UnsampledSpanAllocatesNothing) {

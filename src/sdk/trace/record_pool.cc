@@ -10,6 +10,7 @@ namespace adminara::obs::detail {
 namespace {
 
 constexpr std::size_t kRefill = 32;
+constexpr std::size_t kHot = 64;  // records a refill keeps ready; the rest go to the cold stack
 constexpr std::size_t kAllocateBatch = 16;
 
 std::atomic<std::uint64_t> g_next_pool_id{1};
@@ -72,7 +73,7 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
       if (!h->in_use.load(std::memory_order_acquire)) {
         h->in_use.store(true, std::memory_order_release);  // adopt an exited thread's home
         home = h.get();
-        home->cache.insert(home->cache.end(), home->orphans.begin(), home->orphans.end());
+        home->cold.insert(home->cold.end(), home->orphans.begin(), home->orphans.end());
         home->orphans.clear();
         break;
       }
@@ -80,7 +81,7 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
     if (home == nullptr) {
       homes_.push_back(std::make_unique<Home>());
       home = homes_.back().get();
-      home->cache.reserve(std::max(kRefill, kAllocateBatch));
+      home->cache.reserve(std::max({kRefill, kHot, kAllocateBatch}));
     }
   }
   t_home.pool_id = id_;
@@ -89,27 +90,43 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
 }
 
 void RecordPool::refill(Home& home) {
+  // Everything the exporter is done with, oldest first: the newest kHot end up in the cache
+  // (the most recent on top, as it is the likeliest to be in this core's cache), the older ones
+  // on top of the cold stack.
   SpanRecord* buf[kRefill];
-  if (std::size_t n = core_->reclaim(buf, kRefill); n > 0) {
+  std::size_t taken = 0;
+  while (std::size_t n = core_->reclaim(buf, kRefill)) {
     home.cache.insert(home.cache.end(), buf, buf + n);
+    taken += n;
+  }
+  if (taken > 0) {
+    if (home.cache.size() > kHot) {
+      const auto split = home.cache.end() - static_cast<std::ptrdiff_t>(kHot);
+      home.cold.insert(home.cold.end(), home.cache.begin(), split);
+      home.cache.erase(home.cache.begin(), split);
+    }
     return;
   }
-  std::lock_guard lock(mu_);
-  // Records this home gave out that came back through other threads, then those of homes whose
-  // thread has exited: reusing a thread's own records keeps two cores from writing to
-  // neighbouring heap blocks (a record's strings and vectors were allocated next to others of
-  // the same thread).
+  // Nothing exported yet: the most recently stacked cold records.
   auto take_from = [&](std::vector<SpanRecord*>& from) {
     std::size_t take = std::min(kRefill, from.size());
     home.cache.insert(home.cache.end(), from.end() - static_cast<std::ptrdiff_t>(take), from.end());
     from.resize(from.size() - take);
   };
+  take_from(home.cold);
+  if (!home.cache.empty()) return;
+  std::lock_guard lock(mu_);
+  // Records this home gave out that came back through other threads, then those of homes whose
+  // thread has exited: reusing a thread's own records keeps two cores from writing to
+  // neighbouring heap blocks (a record's strings and vectors were allocated next to others of
+  // the same thread).
   take_from(home.orphans);
   if (!home.cache.empty()) return;
   for (auto& h : homes_) {
     if (h->in_use.load(std::memory_order_relaxed)) continue;
     take_from(h->orphans);
     if (home.cache.empty()) take_from(h->cache);
+    if (home.cache.empty()) take_from(h->cold);
     if (!home.cache.empty()) return;
   }
   for (std::size_t i = 0; i < kAllocateBatch; ++i) {

@@ -5,7 +5,15 @@
 // Each thread that starts spans has a Home: a private cache of free records. Taking a record is
 // a vector pop; refilling first takes back this thread's exported records from its batch queue
 // (TracerCore::reclaim: they never travel back through the exporter thread), then takes from a
-// shared free list under a mutex (rarely), then allocates. Homes of exited threads are adopted
+// shared free list under a mutex (rarely), then allocates.
+//
+// Records are reused most recently freed first, so the records a thread cycles through are only
+// those in flight (ended, not yet exported) plus a few: a refill takes back everything the
+// exporter is done with, keeps the newest kHot ready, and stacks the older ones in a cold
+// reserve that is used only when the queue has nothing to give. Without this, a pool that once
+// grew to thousands of records (the exporter was descheduled for a few milliseconds) would be
+// cycled through oldest first for good, and every span would start on records that had long
+// left the core's cache. Homes of exited threads are adopted
 // by new threads, so their number stays at the peak number of concurrent threads. A record
 // released by another thread goes back to the home it came from (see refill()).
 #pragma once
@@ -26,6 +34,7 @@ class TracerCore;
 /// span, and two homes sharing a line would make the threads fight over it.
 struct alignas(64) RecordHome {
   std::vector<SpanRecord*> cache;    // owning thread only (under the pool's mutex when unowned)
+  std::vector<SpanRecord*> cold;     // same: older free records, newest last (see refill())
   std::vector<SpanRecord*> orphans;  // guarded by the pool's mutex: released by other threads
   std::atomic<bool> in_use{true};    // false once the owning thread exited
 };
