@@ -23,14 +23,14 @@ namespace {
 // ending thread's core unless TraceZ reads them).
 enum class Pages { kOff, kRunningOnly, kTraceZOnly, kOn, kReadingOff, kReadingOn };
 
-// Reads what an encoding exporter reads of each span (name, ids, times, attributes, status).
+// Reads what an encoding exporter reads of each span (name, ids, times, attribute keys, status).
 class ReadingExporter final : public obs::SpanExporter {
  public:
   obs::ExportResult export_spans(std::span<const obs::SpanData* const> spans) override {
     for (const obs::SpanData* s : spans) {
       sum_ += s->name.size() + s->context.span_id().bytes[0] + s->start_time_unix_nano +
               s->end_time_unix_nano + s->attributes.size() + static_cast<int>(s->status.code);
-      for (const auto& kv : s->attributes) sum_ += kv.key.size();
+      for (const auto& kv : s->attributes) sum_ += kv.key.size() + kv.key.back();
     }
     benchmark::DoNotOptimize(sum_);
     return obs::ExportResult::kSuccess;

@@ -113,9 +113,12 @@ void BM_Span_SampledChildOfActive(benchmark::State& state) {
 }
 BENCHMARK(BM_Span_SampledChildOfActive);
 
-void BM_TraceAsync_Call(benchmark::State& state) {
+// The second row is the development default, which also turns the live debug pages on (the
+// running-span table and the tracez exporter reading every span; see debug_pages_bench).
+void trace_async_call(benchmark::State& state, bool debug_pages) {
   obs::Options o;
   o.traces_exporter = "none";
+  o.debug_pages = debug_pages;
   o.getenv = [](std::string_view) { return std::optional<std::string>(); };
   obs::init_observability(o);
   int counter = 0;
@@ -128,7 +131,14 @@ void BM_TraceAsync_Call(benchmark::State& state) {
                          static_cast<double>(state.iterations()));
   obs::shutdown();
 }
+void BM_TraceAsync_Call(benchmark::State& state) {
+  trace_async_call(state, false);
+}
 BENCHMARK(BM_TraceAsync_Call);
+void BM_TraceAsync_Call_DebugPagesOn(benchmark::State& state) {
+  trace_async_call(state, true);
+}
+BENCHMARK(BM_TraceAsync_Call_DebugPagesOn);
 
 // traceparent inject + extract: raw formatting/parsing, and through a header map.
 void BM_Traceparent_FormatParse(benchmark::State& state) {

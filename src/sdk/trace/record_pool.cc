@@ -144,6 +144,8 @@ SpanRecord* RecordPool::acquire() {
   SpanRecord* r = home->cache.back();
   home->cache.pop_back();
   r->home = home;
+  // The record the next span will take: its lines are on their way while this span runs.
+  if (!home->cache.empty()) home->cache.back()->prefetch_for_write();
   return r;
 }
 
