@@ -17,4 +17,11 @@ inline void assign_string(std::string& dst, std::string_view src) {
   dst.append(src.data(), src.size());
 }
 
+/// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace, OWS).
+inline std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace adminara::obs::common

@@ -16,7 +16,8 @@
 
 namespace adminara::obs::jobs {
 
-namespace {
+// Named, not anonymous: Worker::State (external linkage) holds these types.
+namespace worker_impl {
 
 // One running job, shared by its processing thread and the housekeeper.
 struct Running {
@@ -39,7 +40,9 @@ struct Slot {
   std::shared_ptr<Running> job;  // guarded by mu; null when idle
 };
 
-}  // namespace
+}  // namespace worker_impl
+
+using namespace worker_impl;
 
 struct Worker::State {
   std::string id;

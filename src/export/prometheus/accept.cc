@@ -1,18 +1,13 @@
 #include "export/prometheus/accept.h"
 
 #include "adminara/obs/propagation.h"
+#include "common/strings.h"
 
 #include <charconv>
 #include <cstddef>
 
 namespace adminara::obs::prometheus {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string_view unquote(std::string_view v) {
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
@@ -51,7 +46,7 @@ struct Match {
 // Parses one media range and records what it offers.
 void consider(std::string_view range, Match& om, Match& text) {
   std::size_t semi = range.find(';');
-  std::string_view type = trim(range.substr(0, semi));
+  std::string_view type = common::trim_ows(range.substr(0, semi));
   std::string_view version;
   bool has_version = false;
   int q = 1000;
@@ -61,8 +56,8 @@ void consider(std::string_view range, Match& om, Match& text) {
     std::string_view param = range.substr(0, semi);
     std::size_t eq = param.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string_view name = trim(param.substr(0, eq));
-    std::string_view value = unquote(trim(param.substr(eq + 1)));
+    std::string_view name = common::trim_ows(param.substr(0, eq));
+    std::string_view value = unquote(common::trim_ows(param.substr(eq + 1)));
     if (detail::equals_ignore_ascii_case(name, "q")) {
       q = parse_qvalue(value);
       if (q < 0) return;  // a malformed range is ignored

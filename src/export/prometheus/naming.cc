@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "common/strings.h"
 #include "common/utf8.h"
 
 namespace adminara::obs::prometheus {
@@ -66,12 +67,6 @@ std::string word_from(const std::array<std::pair<std::string_view, std::string_v
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Appends `s` escaped; `escape_quotes` selects whether '"' is escaped. One pass: runs of plain
 // bytes are appended in one call; invalid UTF-8 bytes become U+FFFD.
 void append_escaped(std::string& out, std::string_view s, bool escape_quotes) {
@@ -133,11 +128,11 @@ std::string unit_word(std::string_view ucum_unit) {
     }
     unit.push_back(ucum_unit[i]);
   }
-  std::string_view u = trim(unit);
+  std::string_view u = common::trim_ows(unit);
   std::size_t slash = u.find('/');
-  std::string main_word = word_from(kUnitWords, trim(u.substr(0, slash)));
+  std::string main_word = word_from(kUnitWords, common::trim_ows(u.substr(0, slash)));
   if (slash == std::string_view::npos) return main_word;
-  std::string per_word = word_from(kPerUnitWords, trim(u.substr(slash + 1)));
+  std::string per_word = word_from(kPerUnitWords, common::trim_ows(u.substr(slash + 1)));
   if (per_word.empty()) return main_word;
   if (main_word.empty()) return "per_" + per_word;
   return main_word + "_per_" + per_word;

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/strings.h"
 #include "export/prometheus/accept.h"
 
 namespace adminara::obs::prometheus {
@@ -19,12 +20,6 @@ namespace {
 
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr std::size_t kMaxBodyBytes = 16 * 1024;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -39,9 +34,10 @@ bool iequals(std::string_view a, std::string_view b) {
 double coding_q(std::string_view params) {
   while (!params.empty()) {
     std::size_t semi = params.find(';');
-    std::string_view p = trim(params.substr(0, semi));
-    if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') && trim(p.substr(1)).starts_with('=')) {
-      std::string_view v = trim(trim(p.substr(1)).substr(1));
+    std::string_view p = common::trim_ows(params.substr(0, semi));
+    if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') &&
+        common::trim_ows(p.substr(1)).starts_with('=')) {
+      std::string_view v = common::trim_ows(common::trim_ows(p.substr(1)).substr(1));
       if (v.empty() || (v[0] != '0' && v[0] != '1')) return 1;
       // Only the leading digit and the first decimals matter for "> 0".
       for (char c : v) {
@@ -71,7 +67,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
     std::size_t comma = accept_encoding.find(',');
     std::string_view entry = accept_encoding.substr(0, comma);
     std::size_t semi = entry.find(';');
-    std::string_view coding = trim(entry.substr(0, semi));
+    std::string_view coding = common::trim_ows(entry.substr(0, semi));
     int q = semi == std::string_view::npos ? 1 : (coding_q(entry.substr(semi + 1)) > 0 ? 1 : 0);
     if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
       gzip_q = std::max(gzip_q, q);

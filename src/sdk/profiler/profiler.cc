@@ -32,7 +32,8 @@
 #include "sdk/metrics/thread_slot.h"
 
 namespace adminara::obs {
-namespace {
+// Named, not anonymous: PerformanceProfiler::State (external linkage) holds these types.
+namespace profiler_impl {
 
 std::uint64_t this_thread_os_id() noexcept {
   // gettid() is a system call; once per thread.
@@ -65,7 +66,9 @@ void fill(Measure& m, std::string_view name, double ms, std::uint64_t start_wall
   m.thread_id = tid;
 }
 
-}  // namespace
+}  // namespace profiler_impl
+
+using namespace profiler_impl;
 
 struct PerformanceProfiler::State {
   explicit State(ProfilerOptions& o)
