@@ -10,7 +10,6 @@ namespace adminara::obs::detail {
 namespace {
 
 constexpr std::size_t kRefill = 32;
-constexpr std::size_t kHot = 64;  // records a refill keeps ready; the rest go to the cold stack
 constexpr std::size_t kAllocateBatch = 16;
 
 std::atomic<std::uint64_t> g_next_pool_id{1};
@@ -81,7 +80,7 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
     if (home == nullptr) {
       homes_.push_back(std::make_unique<Home>());
       home = homes_.back().get();
-      home->cache.reserve(std::max({kRefill, kHot, kAllocateBatch}));
+      home->cache.reserve(std::max(kRefill, kAllocateBatch));
     }
   }
   t_home.pool_id = id_;
@@ -90,24 +89,13 @@ RecordPool::Home* RecordPool::home_for_this_thread() {
 }
 
 void RecordPool::refill(Home& home) {
-  // Everything the exporter is done with, oldest first: the newest kHot end up in the cache
-  // (the most recent on top, as it is the likeliest to be in this core's cache), the older ones
-  // on top of the cold stack.
+  // Everything the exporter is done with goes on top of the cold stack (oldest first), and the
+  // cache takes the top of that stack: the records freed last, likeliest to be in this core's
+  // cache. Older ones stay below until the queue has nothing to give.
   SpanRecord* buf[kRefill];
-  std::size_t taken = 0;
   while (std::size_t n = core_->reclaim(buf, kRefill)) {
-    home.cache.insert(home.cache.end(), buf, buf + n);
-    taken += n;
+    home.cold.insert(home.cold.end(), buf, buf + n);
   }
-  if (taken > 0) {
-    if (home.cache.size() > kHot) {
-      const auto split = home.cache.end() - static_cast<std::ptrdiff_t>(kHot);
-      home.cold.insert(home.cold.end(), home.cache.begin(), split);
-      home.cache.erase(home.cache.begin(), split);
-    }
-    return;
-  }
-  // Nothing exported yet: the most recently stacked cold records.
   auto take_from = [&](std::vector<SpanRecord*>& from) {
     std::size_t take = std::min(kRefill, from.size());
     home.cache.insert(home.cache.end(), from.end() - static_cast<std::ptrdiff_t>(take), from.end());

@@ -8,9 +8,9 @@
 // shared free list under a mutex (rarely), then allocates.
 //
 // Records are reused most recently freed first, so the records a thread cycles through are only
-// those in flight (ended, not yet exported) plus a few: a refill takes back everything the
-// exporter is done with, keeps the newest kHot ready, and stacks the older ones in a cold
-// reserve that is used only when the queue has nothing to give. Without this, a pool that once
+// those in flight (ended, not yet exported) plus a few: a refill stacks everything the exporter
+// is done with on a cold reserve and takes the newest from its top, so older records stay below
+// until the queue has nothing to give. Without this, a pool that once
 // grew to thousands of records (the exporter was descheduled for a few milliseconds) would be
 // cycled through oldest first for good, and every span would start on records that had long
 // left the core's cache. Homes of exited threads are adopted
