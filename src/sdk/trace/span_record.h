@@ -28,11 +28,15 @@ class alignas(64) SpanRecord {
   /// The RunningSpans slot the span was counted in at start (only with running-span counting).
   std::uint32_t running_slot = 0;
 
-  /// Called once when the record is created: allocates room for typical attributes right away,
-  /// on the creating thread and next to the record, so a record's memory is one contiguous
-  /// stretch instead of blocks scattered among other records (which other threads may write).
+  /// Called once when the record is created: allocates room for a typical name and attributes
+  /// right away, on the creating thread and next to the record, so a record's memory is one
+  /// contiguous stretch instead of blocks scattered among other records (which other threads may
+  /// write). Records are reused in whatever order they come back, so a record may serve a span
+  /// with a longer name than any it had; with room reserved for the usual lengths, that does not
+  /// allocate either.
   void preallocate() {
-    constexpr std::size_t kSlots = 8, kKeyCapacity = 32;
+    constexpr std::size_t kSlots = 8, kKeyCapacity = 32, kNameCapacity = 32;
+    data.name.reserve(kNameCapacity);
     data.attributes.reserve(kSlots);
     spare_.reserve(kSlots);
     for (std::size_t i = 0; i < kSlots; ++i) {
@@ -42,14 +46,15 @@ class alignas(64) SpanRecord {
   }
 
   /// Asks the CPU to bring the lines a span writes into this core's cache for writing, ahead of
-  /// use: the record itself and its first attribute slots. When an exporter on another core has
-  /// read the record, each of those lines is shared with that core, and the first store to it
-  /// would otherwise wait for the other copy to be invalidated, one line after the other.
+  /// use: the record itself, its name and its first attribute slots. When an exporter on another
+  /// core has read the record, each of those lines is shared with that core, and the first store to
+  /// it would otherwise wait for the other copy to be invalidated, one line after the other.
   void prefetch_for_write() const noexcept {
     const char* p = reinterpret_cast<const char*>(this);
     for (std::size_t off = 0; off < sizeof(SpanRecord); off += 64) {
       common::prefetch_for_write(p + off);
     }
+    common::prefetch_for_write(data.name.data());
     const char* a = reinterpret_cast<const char*>(data.attributes.data());
     const std::size_t slot_bytes =
         std::min(kPrefetchedSlots, data.attributes.capacity()) * sizeof(KeyValue);
