@@ -330,7 +330,8 @@ TEST_P(Jobs, PauseAndResumeAndDrain) {
   EXPECT_EQ(done.load(), 0);
   EXPECT_EQ(queue.counts().waiting, 3u);
   queue.resume();
-  ASSERT_TRUE(wait_until([&] { return done.load() == 3; }));
+  // Completed, not just run: a job counts as completed only after its processor returned.
+  ASSERT_TRUE(wait_until([&] { return queue.counts().completed == 3; }));
   queue.pause();
   queue.add("x");
   queue.add("y", {}, {.priority = 4});
