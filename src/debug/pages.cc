@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "common/json_writer.h"
+#include "common/thread_name.h"
 #include "debug/assets.h"
 #include "debug/html.h"
 #include "debug/job_registry.h"
@@ -97,7 +98,10 @@ DebugPages::DebugPages(DebugPagesOptions options, MeterProvider& meters,
       profiler_(profiler),
       tracez_(tracez ? std::move(tracez) : std::make_shared<TraceZ>()),
       history_(options_.history) {
-  sampler_ = std::thread([this] { run_sampler(); });
+  sampler_ = std::thread([this] {
+    common::set_thread_name("obs-debug");
+    run_sampler();
+  });
 }
 
 DebugPages::~DebugPages() {

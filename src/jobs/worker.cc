@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/random.h"
+#include "common/thread_name.h"
 #include "jobs/internal.h"
 
 namespace adminara::obs::jobs {
@@ -159,11 +160,13 @@ Worker::Worker(const Queue& queue, Processor processor, WorkerOptions options)
   s.live_threads = s.options.concurrency + 1;
   for (int i = 0; i < s.options.concurrency; ++i) {
     s.threads.emplace_back([st = s_, i] {
+      common::set_thread_name("obs-job:" + st->queue_name);
       st->process_loop(st->slots[static_cast<std::size_t>(i)]);
       st->thread_exit();
     });
   }
   s.housekeeper = std::thread([st = s_] {
+    common::set_thread_name("obs-jobhk:" + st->queue_name);
     st->housekeeping_loop();
     st->thread_exit();
   });

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -365,6 +367,26 @@ TEST_P(Jobs, ConcurrencyIsNeverExceeded) {
   EXPECT_LE(max_running.load(), 4);
   EXPECT_GE(max_running.load(), 2);
   EXPECT_THROW(Worker(queue, noop, {.concurrency = 0}), JobError);
+}
+
+// The worker's threads carry names (top -H, perf, gdb): "obs-job:<queue>" for the processing
+// threads, "obs-jobhk:<queue>" for the housekeeper, cut to Linux's 15 bytes.
+TEST_P(Jobs, WorkerThreadsAreNamedAfterTheQueue) {
+  JobsEnv env;
+  Queue queue("named", env.queue_options());
+  std::string name_in_processor;
+  Worker worker(queue,
+                [&](Job&) -> Json {
+                  char buf[32] = {};
+                  pthread_getname_np(pthread_self(), buf, sizeof(buf));
+                  name_in_processor = buf;
+                  return nullptr;
+                },
+                {.concurrency = 2});
+  queue.add("n");
+  ASSERT_TRUE(wait_until([&] { return queue.counts().completed == 1; }));
+  worker.close();
+  EXPECT_EQ(name_in_processor, "obs-job:named");
 }
 
 // Idle threads are woken one after the other (a chain, not a herd): a burst of blocking jobs

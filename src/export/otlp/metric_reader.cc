@@ -1,6 +1,7 @@
 #include "export/otlp/metric_reader.h"
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "export/otlp/span_exporter.h"
 
 namespace adminara::obs::otlp {
@@ -13,7 +14,10 @@ OtlpMetricReader::OtlpMetricReader(MeterProvider& meters, config::OtlpExporterCo
       stats_(stats),
       sender_(std::move(exporter), "metrics", stats, retry),
       converter_(reader.temporality) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    common::set_thread_name("obs-otlp-metric");
+    run();
+  });
 }
 
 OtlpMetricReader::~OtlpMetricReader() {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "common/strings.h"
+#include "common/thread_name.h"
 #include "export/prometheus/accept.h"
 
 namespace adminara::obs::prometheus {
@@ -149,6 +150,7 @@ MetricsServer::MetricsServer(std::string host, int port, RenderFn render)
   if (port_ < 0) fail(errno != 0 ? std::strerror(errno) : "bind failed");
 
   listener_ = std::thread([this] {
+    common::set_thread_name("obs-prometheus");
     server_->listen_after_bind();
     listener_done_ = true;
   });

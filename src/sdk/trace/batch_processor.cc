@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "sdk/trace/tracer_core.h"
 
 namespace adminara::obs::detail {
@@ -34,7 +35,10 @@ BatchSpanProcessor::BatchSpanProcessor(TracerCore& core,
       exporters_(std::move(exporters)),
       options_(options),
       id_(g_next_processor_id.fetch_add(1)) {
-  worker_ = std::thread([this] { run(); });
+  worker_ = std::thread([this] {
+    common::set_thread_name("obs-bsp");
+    run();
+  });
 }
 
 BatchSpanProcessor::~BatchSpanProcessor() {
