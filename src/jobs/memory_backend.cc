@@ -82,7 +82,7 @@ class MemoryQueue final : public QueueBackend {
     bool wake;
     {
       std::lock_guard lock(mu_);
-      job = take_locked(token, lock_duration, wake);
+      job = take_locked(token, lock_duration, clock_->now_ms(), wake);
     }
     if (wake) cv_.notify_one();
     return job;
@@ -100,12 +100,13 @@ class MemoryQueue final : public QueueBackend {
 
   FinishStatus complete(std::string_view id, std::string_view token, Json return_value,
                         const Retention& keep) override {
+    Removed removed;  // destroyed after the lock is released
     std::lock_guard lock(mu_);
     JobMap::iterator it;
     const FinishStatus st = release_locked(id, token, it);
     if (st != FinishStatus::kOk) return st;
     it->second.job.return_value = std::move(return_value);
-    finish_locked(it, JobState::kCompleted, keep);
+    finish_locked(it, JobState::kCompleted, keep, clock_->now_ms(), removed);
     return FinishStatus::kOk;
   }
 
@@ -114,14 +115,16 @@ class MemoryQueue final : public QueueBackend {
                                    std::chrono::milliseconds lock_duration) override {
     CompleteResult r;
     bool wake = false;
+    Removed removed;  // destroyed after the lock is released
     {
       std::lock_guard lock(mu_);
       JobMap::iterator it;
       r.status = release_locked(id, token, it);
       if (r.status != FinishStatus::kOk) return r;
       it->second.job.return_value = std::move(return_value);
-      finish_locked(it, JobState::kCompleted, keep);
-      r.next = take_locked(next_token, lock_duration, wake);
+      const TimeMs now = clock_->now_ms();
+      finish_locked(it, JobState::kCompleted, keep, now, removed);
+      r.next = take_locked(next_token, lock_duration, now, wake);
     }
     if (wake) cv_.notify_one();
     return r;
@@ -129,13 +132,14 @@ class MemoryQueue final : public QueueBackend {
 
   FinishStatus fail(std::string_view id, std::string_view token, std::string reason,
                     const Retention& keep) override {
+    Removed removed;  // destroyed after the lock is released
     std::lock_guard lock(mu_);
     JobMap::iterator it;
     const FinishStatus st = release_locked(id, token, it);
     if (st != FinishStatus::kOk) return st;
     it->second.job.failed_reason = std::move(reason);
     it->second.job.deferred_failure.clear();
-    finish_locked(it, JobState::kFailed, keep);
+    finish_locked(it, JobState::kFailed, keep, clock_->now_ms(), removed);
     return FinishStatus::kOk;
   }
 
@@ -387,9 +391,8 @@ class MemoryQueue final : public QueueBackend {
 
   /// move_to_active's work. `wake`: a sleeping thread should be woken for the jobs still ready.
   std::optional<Job> take_locked(std::string_view token, std::chrono::milliseconds lock_duration,
-                                 bool& wake) {
+                                 TimeMs now, bool& wake) {
     wake = false;
-    const TimeMs now = clock_->now_ms();
     promote_locked(now);
     if (paused_) return std::nullopt;
     Entry* taken;
@@ -493,6 +496,22 @@ class MemoryQueue final : public QueueBackend {
 
   using JobMap = std::unordered_map<std::string, Entry>;
 
+  /// What a call took out of the store. Declared before the lock guard, it is destroyed after
+  /// the lock is released, so the jobs' memory goes back to malloc outside the critical section
+  /// (a finishing worker otherwise frees the data the producer allocated while the producer waits).
+  struct Removed {
+    Job job;  // a recycled node's job
+    JobMap::node_type first;
+    std::vector<JobMap::node_type> more;
+    void add(JobMap::node_type node) {
+      if (first.empty()) {
+        first = std::move(node);
+      } else {
+        more.push_back(std::move(node));
+      }
+    }
+  };
+
   FinishStatus release_locked(std::string_view id, std::string_view token, JobMap::iterator& out) {
     auto it = jobs_.find(std::string(id));
     if (it == jobs_.end()) return FinishStatus::kJobMissing;
@@ -507,14 +526,28 @@ class MemoryQueue final : public QueueBackend {
 
   /// Removes a job, keeping its map node (up to kMaxSpareNodes) for the next add: with
   /// Retention::remove() a steady queue then allocates no node, and does not free in one thread
-  /// what another allocated (which costs malloc more than either).
-  void recycle_locked(JobMap::iterator it) {
+  /// what another allocated (which costs malloc more than either). The job's data goes to
+  /// `removed`, to be freed after the lock is released; the node keeps its lock token's buffer.
+  void recycle_locked(JobMap::iterator it, Removed& removed) {
     if (spare_nodes_.size() >= kMaxSpareNodes) {
-      jobs_.erase(it);
+      removed.add(jobs_.extract(it));
       return;
     }
     spare_nodes_.push_back(jobs_.extract(it));
-    spare_nodes_.back().mapped() = Entry{};  // keeps no job data alive
+    Entry& e = spare_nodes_.back().mapped();
+    std::swap(e.job, removed.job);  // `removed.job` was default-constructed: the node keeps none
+    e.lock_token.clear();
+    e.lock_expires = 0;
+    e.order_key = 0;
+    e.due = {};
+    e.active_prev = e.active_next = nullptr;
+    e.stall_candidate = false;
+  }
+
+  /// Takes the job `it` (if any) out of the map into `removed` (freed after the lock is
+  /// released).
+  void discard_locked(JobMap::iterator it, Removed& removed) {
+    if (it != jobs_.end()) removed.add(jobs_.extract(it));
   }
 
   void link_active_locked(Entry& e) {
@@ -533,27 +566,27 @@ class MemoryQueue final : public QueueBackend {
     --active_count_;
   }
 
-  void finish_locked(JobMap::iterator it, JobState state, const Retention& keep) {
+  void finish_locked(JobMap::iterator it, JobState state, const Retention& keep, TimeMs now,
+                     Removed& removed) {
     Entry& e = it->second;
-    const TimeMs now = clock_->now_ms();
     ++e.job.attempts_made;
     e.job.state = state;
     e.job.finished_on = now;
     auto& list = state == JobState::kCompleted ? completed_ : failed_;
     if (keep.count && *keep.count == 0) {
-      recycle_locked(it);
+      recycle_locked(it, removed);
       return;
     }
     list.emplace_back(now, e.job.id);
     if (keep.count) {
       while (list.size() > *keep.count) {
-        jobs_.erase(list.front().second);
+        discard_locked(jobs_.find(list.front().second), removed);
         list.pop_front();
       }
     }
     if (keep.age.count() > 0) {
       while (!list.empty() && list.front().first < now - keep.age.count()) {
-        jobs_.erase(list.front().second);
+        discard_locked(jobs_.find(list.front().second), removed);
         list.pop_front();
       }
     }
