@@ -56,7 +56,7 @@ class MemoryQueue final : public QueueBackend {
     bool wake;
     {
       std::lock_guard lock(mu_);
-      r = add_locked(std::move(job));
+      r = add_locked(job);  // `job` then holds a reused node's old job, freed after unlocking
       wake = r.added && wake_one_locked();
     }
     if (wake) cv_.notify_one();
@@ -69,7 +69,7 @@ class MemoryQueue final : public QueueBackend {
     bool wake;
     {
       std::lock_guard lock(mu_);
-      for (Job& j : jobs) out.push_back(add_locked(std::move(j)));
+      for (Job& j : jobs) out.push_back(add_locked(j));
       wake = wake_one_locked();  // the takes wake the others
     }
     if (wake) cv_.notify_one();
@@ -325,7 +325,7 @@ class MemoryQueue final : public QueueBackend {
       const std::string id = schedule.id;
       schedules_[id] = std::move(schedule);
       first_run.id = schedule_run_id(id, first_run_millis);
-      added = add_locked(std::move(first_run)).added && wake_one_locked();
+      added = add_locked(first_run).added && wake_one_locked();
       result = first_run_millis;
     }
     if (added) cv_.notify_one();
@@ -368,7 +368,7 @@ class MemoryQueue final : public QueueBackend {
       it->second.next_run = next_millis;
       ++it->second.iterations;
       next_run.id = schedule_run_id(id, next_millis);
-      added = add_locked(std::move(next_run)).added && wake_one_locked();
+      added = add_locked(next_run).added && wake_one_locked();
     }
     if (added) cv_.notify_one();
     return true;
@@ -425,7 +425,11 @@ class MemoryQueue final : public QueueBackend {
     return !delayed_.empty() && delayed_.begin()->first.first <= now;
   }
 
-  AddResult add_locked(Job job) {
+  /// Adds `job` unless its id exists. When it is added into a reused node, `job` receives that
+  /// node's previous job, for the caller to free after releasing the lock: the producer then
+  /// frees what it allocated itself, which glibc's malloc serves from a per-thread cache, instead
+  /// of the worker freeing it (a cross-thread free goes through the arena's lock).
+  AddResult add_locked(Job& job) {
     const std::uint64_t counter = next_id_++;  // BullMQ INCRs the id on every add
     if (job.id.empty()) {
       job.id = job.options.job_id.empty() ? std::to_string(counter) : job.options.job_id;
@@ -450,7 +454,7 @@ class MemoryQueue final : public QueueBackend {
     const TimeMs now = clock_->now_ms();
     if (job.timestamp == 0) job.timestamp = now;
     Entry& e = it->second;
-    e.job = std::move(job);
+    std::swap(e.job, job);
     if (e.job.options.delay.count() > 0) {
       place_delayed_locked(e, e.job.timestamp + e.job.options.delay.count());
     } else {
@@ -500,7 +504,6 @@ class MemoryQueue final : public QueueBackend {
   /// the lock is released, so the jobs' memory goes back to malloc outside the critical section
   /// (a finishing worker otherwise frees the data the producer allocated while the producer waits).
   struct Removed {
-    Job job;  // a recycled node's job
     JobMap::node_type first;
     std::vector<JobMap::node_type> more;
     void add(JobMap::node_type node) {
@@ -526,8 +529,8 @@ class MemoryQueue final : public QueueBackend {
 
   /// Removes a job, keeping its map node (up to kMaxSpareNodes) for the next add: with
   /// Retention::remove() a steady queue then allocates no node, and does not free in one thread
-  /// what another allocated (which costs malloc more than either). The job's data goes to
-  /// `removed`, to be freed after the lock is released; the node keeps its lock token's buffer.
+  /// what another allocated (which costs malloc more than either). The node keeps the job's data
+  /// until the next add takes it (see add_locked) and its lock token's buffer.
   void recycle_locked(JobMap::iterator it, Removed& removed) {
     if (spare_nodes_.size() >= kMaxSpareNodes) {
       removed.add(jobs_.extract(it));
@@ -535,7 +538,6 @@ class MemoryQueue final : public QueueBackend {
     }
     spare_nodes_.push_back(jobs_.extract(it));
     Entry& e = spare_nodes_.back().mapped();
-    std::swap(e.job, removed.job);  // `removed.job` was default-constructed: the node keeps none
     e.lock_token.clear();
     e.lock_expires = 0;
     e.order_key = 0;
