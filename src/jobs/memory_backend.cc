@@ -42,7 +42,20 @@ struct Entry {
   Entry* active_next = nullptr;
   // In BullMQ's `stalled` set: active at the last stalled check, not renewed since.
   bool stall_candidate = false;
+  // Set under the lock by the take; cleared, without the lock, once the taking thread has copied
+  // the job. While set, nothing writes `job` (only the stalled check could, and it waits a turn).
+  std::atomic<bool> copying{false};
 };
+
+// The job of an entry just taken, copied outside the queue's lock (see take_locked).
+std::optional<Job> copy_taken(Entry* e) {
+  if (e == nullptr) return std::nullopt;
+  struct Done {
+    Entry* e;
+    ~Done() { e->copying.store(false, std::memory_order_release); }
+  } done{e};
+  return std::optional<Job>(std::in_place, e->job);
+}
 
 class MemoryQueue final : public QueueBackend {
  public:
@@ -78,14 +91,14 @@ class MemoryQueue final : public QueueBackend {
 
   std::optional<Job> move_to_active(std::string_view token,
                                     std::chrono::milliseconds lock_duration) override {
-    std::optional<Job> job;
+    Entry* taken;
     bool wake;
     {
       std::lock_guard lock(mu_);
-      job = take_locked(token, lock_duration, clock_->now_ms(), wake);
+      taken = take_locked(token, lock_duration, clock_->now_ms(), wake);
     }
     if (wake) cv_.notify_one();
-    return job;
+    return copy_taken(taken);
   }
 
   bool extend_lock(std::string_view id, std::string_view token,
@@ -115,6 +128,7 @@ class MemoryQueue final : public QueueBackend {
                                    std::chrono::milliseconds lock_duration) override {
     CompleteResult r;
     bool wake = false;
+    Entry* taken = nullptr;
     Removed removed;  // destroyed after the lock is released
     {
       std::lock_guard lock(mu_);
@@ -124,9 +138,10 @@ class MemoryQueue final : public QueueBackend {
       it->second.job.return_value = std::move(return_value);
       const TimeMs now = clock_->now_ms();
       finish_locked(it, JobState::kCompleted, keep, now, removed);
-      r.next = take_locked(next_token, lock_duration, now, wake);
+      taken = take_locked(next_token, lock_duration, now, wake);
     }
     if (wake) cv_.notify_one();
+    r.next = copy_taken(taken);
     return r;
   }
 
@@ -190,7 +205,11 @@ class MemoryQueue final : public QueueBackend {
       for (Entry* next = active_head_; next != nullptr;) {
         Entry& e = *next;
         next = e.active_next;
-        if (!e.stall_candidate || e.lock_expires > now) continue;  // renewed, or the lock exists
+        // Renewed, or the lock exists, or its taker is still copying it (next check, then).
+        if (!e.stall_candidate || e.lock_expires > now ||
+            e.copying.load(std::memory_order_acquire)) {
+          continue;
+        }
         const std::string& id = e.job.id;
         unlink_active_locked(e);
         e.lock_token.clear();
@@ -390,11 +409,14 @@ class MemoryQueue final : public QueueBackend {
   }
 
   /// move_to_active's work. `wake`: a sleeping thread should be woken for the jobs still ready.
-  std::optional<Job> take_locked(std::string_view token, std::chrono::milliseconds lock_duration,
-                                 TimeMs now, bool& wake) {
+  /// The caller copies the job after releasing the lock (copy_taken):
+  /// the copy allocates and reads the lines the producer wrote, which is too slow to do while
+  /// the producer waits for the lock. Null: nothing to take.
+  Entry* take_locked(std::string_view token, std::chrono::milliseconds lock_duration, TimeMs now,
+                     bool& wake) {
     wake = false;
     promote_locked(now);
-    if (paused_) return std::nullopt;
+    if (paused_) return nullptr;
     Entry* taken;
     if (!wait_.empty()) {
       taken = wait_.front();
@@ -404,10 +426,11 @@ class MemoryQueue final : public QueueBackend {
       taken = it->second;
       prioritized_.erase(it);
     } else {
-      return std::nullopt;
+      return nullptr;
     }
     sync_ready_locked();
     Entry& e = *taken;
+    e.copying.store(true, std::memory_order_relaxed);
     e.job.state = JobState::kActive;
     e.lock_token.assign(token);
     e.lock_expires = now + lock_duration.count();
@@ -416,7 +439,7 @@ class MemoryQueue final : public QueueBackend {
     link_active_locked(e);
     // BullMQ re-adds the marker after a take, so that the next idle worker looks too.
     wake = (!wait_.empty() || !prioritized_.empty()) && wake_one_locked();
-    return e.job;
+    return &e;
   }
 
   bool fetchable_locked(TimeMs now) const {
