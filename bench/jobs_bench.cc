@@ -173,6 +173,35 @@ void BM_AddToStartLatency(benchmark::State& state) {
 }
 BENCHMARK(BM_AddToStartLatency)->Iterations(5000)->UseRealTime();
 
+// Reference row, no library code: two threads hand one cache line back and forth (an atomic
+// counter each increments in turn); the time per round trip. A job crosses from the producer to
+// a worker and back through such lines, so this is the machine's price for that, which on a
+// VM changes with where the host puts the two vCPUs (same core's caches or far apart). Read the
+// jobs rows against it: they move together.
+void BM_CoreToCoreRoundTrip(benchmark::State& state) {
+  alignas(64) std::atomic<std::int64_t> ball{0};
+  std::atomic<bool> stop{false};
+  std::thread partner([&] {
+    std::int64_t next = 1;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (ball.load(std::memory_order_acquire) == next) {
+        ball.store(next + 1, std::memory_order_release);
+        next += 2;
+      }
+    }
+  });
+  std::int64_t mine = 0;
+  for (auto _ : state) {
+    ball.store(mine + 1, std::memory_order_release);
+    while (ball.load(std::memory_order_acquire) != mine + 2) {
+    }
+    mine += 2;
+  }
+  stop.store(true);
+  partner.join();
+}
+BENCHMARK(BM_CoreToCoreRoundTrip)->UseRealTime();
+
 }  // namespace
 
 BENCHMARK_MAIN();
