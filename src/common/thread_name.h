@@ -4,7 +4,7 @@
 
 #include <pthread.h>
 
-#include <string>
+#include <cstddef>
 #include <string_view>
 
 namespace adminara::obs::common {

@@ -553,20 +553,15 @@ class MemoryQueue final : public QueueBackend {
   /// Removes a job, keeping its map node (up to kMaxSpareNodes) for the next add: with
   /// Retention::remove() a steady queue then allocates no node, and does not free in one thread
   /// what another allocated (which costs malloc more than either). The node keeps the job's data
-  /// until the next add takes it (see add_locked) and its lock token's buffer.
+  /// until the next add takes it (see add_locked) and its lock token's buffer. Nothing else needs
+  /// resetting: release_locked() already cleared the lock and unlinked the entry from the active
+  /// list, and the lock expiry, order key and due time are set whenever the entry is placed.
   void recycle_locked(JobMap::iterator it, Removed& removed) {
     if (spare_nodes_.size() >= kMaxSpareNodes) {
       removed.add(jobs_.extract(it));
       return;
     }
     spare_nodes_.push_back(jobs_.extract(it));
-    Entry& e = spare_nodes_.back().mapped();
-    e.lock_token.clear();
-    e.lock_expires = 0;
-    e.order_key = 0;
-    e.due = {};
-    e.active_prev = e.active_next = nullptr;
-    e.stall_candidate = false;
   }
 
   /// Takes the job `it` (if any) out of the map into `removed` (freed after the lock is
