@@ -46,7 +46,7 @@ std::vector<obs::MetricData> histograms() {
   m.monotonic = true;
   for (int i = 0; i < 1'000; ++i) {
     obs::HistogramPoint h;
-    h.bounds = bounds;
+    h.boundaries = bounds;
     h.bucket_counts.assign(16, 0);
     for (std::size_t b = 0; b < 16; ++b) h.bucket_counts[b] = static_cast<std::uint64_t>(i + b);
     for (auto c : h.bucket_counts) h.count += c;

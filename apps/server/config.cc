@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "adminara/obs/jobs.h"
-#include "jobs/redis/redis_client.h"
+#include "adminara/obs/redis.h"
 
 namespace adminara::server {
 namespace {
@@ -155,7 +155,7 @@ const std::vector<Setting>& setting_table() {
        [](ServerConfig& c, std::string_view v) -> std::string {
          if (!v.empty()) {
            try {
-             obs::jobs::redis::parse_redis_url(v);
+             obs::jobs::check_redis_url(v);
            } catch (const obs::jobs::RedisError& e) {
              return e.what();
            }
@@ -163,7 +163,7 @@ const std::vector<Setting>& setting_table() {
          c.redis_url = std::string(v);
          return {};
        },
-       [](const ServerConfig& c) { return obs::jobs::redis::masked_url(c.redis_url); }},
+       [](const ServerConfig& c) { return obs::jobs::masked_redis_url(c.redis_url); }},
       size_setting({"--queue-max-length", "QUEUE_MAX_LENGTH", "1 to 1000000",
                     "customers that may wait at once (more: 503)"},
                    &ServerConfig::queue_max_length, 1, 1000000),

@@ -6,17 +6,18 @@
 //   waiting       zset: id by arrival number (INCR seq), the queue order
 //   assigned, connected, finished   zsets: id by the time it entered that state
 //   turn          hash: current, previous, previous_valid_until, version
-// The reference service reuses the library's internal Redis client (src/jobs/redis/).
+// It runs on the library's Redis client (adminara/obs/redis.h), the pool the jobs use.
 #include <cstdio>
 
-#include "jobs/redis/redis_client.h"
+#include "adminara/obs/redis.h"
 #include "state_store.h"
 
 namespace adminara::server {
 namespace {
 
-namespace redis = obs::jobs::redis;
-using redis::Reply;
+using Reply = obs::jobs::RedisReply;
+using obs::jobs::RedisClient;
+using obs::jobs::RedisScript;
 
 constexpr const char* kPrelude = R"lua(
 local P = ARGV[1]
@@ -31,13 +32,9 @@ local function finish(id, state, from, reason, now)
 end
 )lua";
 
-redis::Script script(const char* body) {
-  return redis::Script(std::string(kPrelude) + body);
-}
-
 // ARGV: P, id, customer, created, max waiting. Returns the position, or 0 when full.
-const redis::Script& enqueue_script() {
-  static const redis::Script s = script(R"lua(
+const RedisScript& enqueue_script() {
+  static const RedisScript s(std::string(kPrelude) + R"lua(
 if rcall("ZCARD", P .. "waiting") >= tonumber(ARGV[5]) then return 0 end
 local seq = rcall("INCR", P .. "seq")
 rcall("HSET", P .. "ticket:" .. ARGV[2], "customer", ARGV[3], "state", "waiting", "created", ARGV[4])
@@ -48,8 +45,8 @@ return rcall("ZCARD", P .. "waiting")
 }
 
 // ARGV: P, id. Returns the 1-based position of a waiting ticket, else 0.
-const redis::Script& position_script() {
-  static const redis::Script s = script(R"lua(
+const RedisScript& position_script() {
+  static const RedisScript s(std::string(kPrelude) + R"lua(
 local rank = rcall("ZRANK", P .. "waiting", ARGV[2])
 if not rank then return 0 end
 return rank + 1
@@ -58,8 +55,8 @@ return rank + 1
 }
 
 // ARGV: P, admin, now. Returns {} or {id, ticket fields}.
-const redis::Script& assign_script() {
-  static const redis::Script s = script(R"lua(
+const RedisScript& assign_script() {
+  static const RedisScript s(std::string(kPrelude) + R"lua(
 local first = rcall("ZPOPMIN", P .. "waiting")
 if not first[1] then return {} end
 local id = first[1]
@@ -72,8 +69,8 @@ return {id, ticket(id)}
 
 // ARGV: P, id, "connect" | "end", now, connection ms. Returns {code, fields}: 0 done,
 // 1 unknown ticket, 2 wrong state.
-const redis::Script& transition_script() {
-  static const redis::Script s = script(R"lua(
+const RedisScript& transition_script() {
+  static const RedisScript s(std::string(kPrelude) + R"lua(
 local id, op, now = ARGV[2], ARGV[3], ARGV[4]
 local key = P .. "ticket:" .. id
 local state = rcall("HGET", key, "state")
@@ -93,8 +90,8 @@ return {0, ticket(id)}
 }
 
 // ARGV: P, max wait, connect timeout, max call, now. Returns {waited, connect, call}.
-const redis::Script& expire_script() {
-  static const redis::Script s = script(R"lua(
+const RedisScript& expire_script() {
+  static const RedisScript s(std::string(kPrelude) + R"lua(
 local maxWait, connectTimeout, maxCall, now =
   tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local waited = 0
@@ -118,8 +115,8 @@ return {waited, connect, call}
 }
 
 // ARGV: P, finished before. Returns how many tickets were removed.
-const redis::Script& purge_script() {
-  static const redis::Script s = script(R"lua(
+const RedisScript& purge_script() {
+  static const RedisScript s(std::string(kPrelude) + R"lua(
 local ids = rcall("ZRANGEBYSCORE", P .. "finished", "-inf", "(" .. ARGV[2])
 for _, id in ipairs(ids) do
   rcall("DEL", P .. "ticket:" .. id)
@@ -131,8 +128,8 @@ return #ids
 }
 
 // ARGV: P, secret, previous valid until. Returns {current, previous, valid until, version}.
-const redis::Script& rotate_script() {
-  static const redis::Script s = script(R"lua(
+const RedisScript& rotate_script() {
+  static const RedisScript s(std::string(kPrelude) + R"lua(
 local key = P .. "turn"
 local current = rcall("HGET", key, "current") or ""
 local validUntil = ARGV[3]
@@ -192,7 +189,7 @@ Ticket decode(std::string id, const Reply& fields) {
 class RedisStateStore final : public StateStore {
  public:
   RedisStateStore(const std::string& url, const std::string& prefix)
-      : pool_(redis::PoolOptions{.url = redis::parse_redis_url(url)}), p_(prefix + ":") {}
+      : redis_(url), p_(prefix + ":") {}
 
   std::optional<std::size_t> enqueue(Ticket ticket, std::size_t max_waiting) override {
     const long long pos =
@@ -204,7 +201,7 @@ class RedisStateStore final : public StateStore {
   }
 
   std::optional<Ticket> get(std::string_view id) const override {
-    const Reply r = pool_.command({"HGETALL", p_ + "ticket:" + std::string(id)});
+    const Reply r = redis_.command({"HGETALL", p_ + "ticket:" + std::string(id)});
     if (r.elements.empty()) return std::nullopt;
     return decode(std::string(id), r);
   }
@@ -246,18 +243,16 @@ class RedisStateStore final : public StateStore {
   }
 
   TicketCounts counts() const override {
-    const auto replies = pool_.with_connection([&](redis::RedisConnection& c) {
-      return c.pipeline({{"ZCARD", p_ + "waiting"},
-                         {"ZCARD", p_ + "assigned"},
-                         {"ZCARD", p_ + "connected"},
-                         {"ZCARD", p_ + "finished"}});
-    });
+    const auto replies = redis_.pipeline({{"ZCARD", p_ + "waiting"},
+                                          {"ZCARD", p_ + "assigned"},
+                                          {"ZCARD", p_ + "connected"},
+                                          {"ZCARD", p_ + "finished"}});
     auto n = [&](std::size_t i) { return static_cast<std::size_t>(replies.at(i).as_int()); };
     return {n(0), n(1), n(2), n(3)};
   }
 
   TurnSecrets turn_secrets() const override {
-    const Reply r = pool_.command(
+    const Reply r = redis_.command(
         {"HMGET", p_ + "turn", "current", "previous", "previous_valid_until", "version"});
     return {r.elements.at(0).str, r.elements.at(1).str, to_i64(r.elements.at(2).str),
             static_cast<std::uint64_t>(to_i64(r.elements.at(3).str))};
@@ -272,9 +267,9 @@ class RedisStateStore final : public StateStore {
   }
 
  private:
-  Reply run(const redis::Script& s, std::vector<std::string> args) const {
+  Reply run(const RedisScript& s, std::vector<std::string> args) const {
     args.insert(args.begin(), p_);
-    return pool_.run(s, {p_ + "turn"}, args);
+    return redis_.run(s, {p_ + "turn"}, args);
   }
 
   Transition transition(std::string_view id, const char* op, std::int64_t now_ms,
@@ -287,7 +282,7 @@ class RedisStateStore final : public StateStore {
     return code == 0 ? Transition::kDone : Transition::kWrongState;
   }
 
-  mutable redis::Pool pool_;
+  mutable RedisClient redis_;
   const std::string p_;
 };
 

@@ -1,6 +1,6 @@
 #include "adminara/obs/attributes.h"
 
-#include "common/json_writer.h"
+#include "api/attribute_json.h"
 #include "common/strings.h"
 
 namespace adminara::obs {
@@ -9,7 +9,7 @@ std::string AttributeValue::to_string() const {
   if (const auto* s = std::get_if<std::string>(&v_)) return *s;
   std::string out;
   common::JsonWriter w(out);
-  w.value(*this);
+  write_json(w, *this);
   return out;
 }
 

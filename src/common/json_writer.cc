@@ -4,7 +4,6 @@
 #include <cmath>
 #include <variant>
 
-#include "adminara/obs/attributes.h"
 #include "common/utf8.h"
 
 namespace adminara::obs::common {
@@ -151,35 +150,6 @@ JsonWriter& JsonWriter::number(double v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out_.append(buf, r.ptr);
-  return *this;
-}
-
-JsonWriter& JsonWriter::value(const AttributeValue& v) {
-  std::visit(
-      [this](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          string(x);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          boolean(x);
-        } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
-          number(x);
-        } else {
-          begin_array();
-          for (const auto& e : x) {
-            using E = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<E, std::string>) {
-              string(e);
-            } else if constexpr (std::is_same_v<T, std::vector<bool>>) {
-              boolean(static_cast<bool>(e));
-            } else {
-              number(e);
-            }
-          }
-          end_array();
-        }
-      },
-      v.storage());
   return *this;
 }
 

@@ -2,16 +2,13 @@
 // strings are escaped per RFC 8259 and invalid UTF-8 is replaced by U+FFFD, so the output is
 // always valid JSON whatever bytes the caller passes. Doubles use the shortest round-trip form;
 // NaN and infinities are written as the strings "NaN", "Infinity", "-Infinity" (OTLP/JSON's rule).
-// Shared by the console exporter and later JSON encoders.
+// Shared by the console exporter, the OTLP/JSON encoder and the debug pages; attribute values
+// are written with api/attribute_json.h.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-namespace adminara::obs {
-class AttributeValue;
-}
 
 namespace adminara::obs::common {
 
@@ -32,8 +29,6 @@ class JsonWriter {
   JsonWriter& number(std::int64_t v);
   JsonWriter& number(std::uint64_t v);
   JsonWriter& number(double v);
-  /// An attribute value: strings, bools, numbers, or arrays of them.
-  JsonWriter& value(const AttributeValue& v);
   /// A value that is already encoded JSON (for example another JsonWriter's output), verbatim.
   /// The caller guarantees it is one complete, valid JSON value.
   JsonWriter& raw(std::string_view json);

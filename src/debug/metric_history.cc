@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "adminara/obs/adminara_metrics.h"
 #include "common/json_writer.h"
 
 namespace adminara::obs::debug {
@@ -92,12 +93,12 @@ void MetricHistory::add_histogram(Metric& m, const MetricData& d, std::int64_t t
   std::vector<double> merged;
   for (const auto& p : d.points) {
     const auto* h = std::get_if<HistogramPoint>(&p.value);
-    if (h == nullptr || !h->bounds) continue;
+    if (h == nullptr || !h->boundaries) continue;
     if (bounds == nullptr) {
-      bounds = h->bounds.get();
+      bounds = h->boundaries.get();
       merged.assign(h->bucket_counts.size(), 0.0);
     }
-    if (*h->bounds != *bounds || h->bucket_counts.size() != merged.size()) {
+    if (*h->boundaries != *bounds || h->bucket_counts.size() != merged.size()) {
       ++histogram_sets_skipped_;
       continue;
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/attribute_json.h"
 #include "common/hash.h"
 #include "common/json_writer.h"
 
@@ -21,7 +22,9 @@ double micros(std::uint64_t unix_nano) {
 void write_attributes(common::JsonWriter& w, const std::vector<KeyValue>& attributes) {
   w.begin_array();
   for (const auto& kv : attributes) {
-    w.begin_object().key("key").string(kv.key).key("value").value(kv.value).end_object();
+    w.begin_object().key("key").string(kv.key).key("value");
+    write_json(w, kv.value);
+    w.end_object();
   }
   w.end_array();
 }

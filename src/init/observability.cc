@@ -347,34 +347,4 @@ Span start_span(std::string_view name, Attributes attributes, const SpanOptions&
   return cur->default_tracer().start_span(name, attributes, options);
 }
 
-namespace detail {
-
-Span start_traced_call(std::string_view name) {
-  return obs::start_span(name);
-}
-
-void finish_traced_call_ok(Span& span) noexcept {
-  if (!span.is_recording()) return;
-  span.set_attribute("duration_ms", static_cast<double>(span.elapsed_nanos()) / 1e6);
-  span.set_attribute("status", "success");
-}
-
-void finish_traced_call_error(Span& span, std::exception_ptr error) noexcept {
-  if (!span.is_recording()) return;
-  std::string message = "unknown exception";
-  try {
-    if (error) std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    message = e.what();
-    span.record_exception(e);
-  } catch (...) {
-    span.record_exception("unknown", message);
-  }
-  span.set_attribute("duration_ms", static_cast<double>(span.elapsed_nanos()) / 1e6);
-  span.set_attribute("status", "error");
-  span.set_attribute("error.message", message);
-  span.set_status(StatusCode::kError, message);
-}
-
-}  // namespace detail
 }  // namespace adminara::obs

@@ -7,7 +7,8 @@
 #include <string_view>
 
 #include "adminara/obs/jobs.h"
-#include "adminara/obs/observability.h"
+#include "adminara/obs/metrics.h"
+#include "adminara/obs/tracer.h"
 #include "debug/job_registry.h"
 
 namespace adminara::obs::jobs::detail {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "adminara/obs/adminara_metrics.h"
 #include "adminara/obs/jobs.h"
 #include "adminara/obs/propagation.h"
 #include "common/clock.h"

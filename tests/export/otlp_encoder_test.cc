@@ -516,7 +516,7 @@ std::vector<MetricData> sample_metrics() {
   h.start_time_unix_nano = 100;
   h.time_unix_nano = 200;
   HistogramPoint hp;
-  hp.bounds = std::make_shared<const std::vector<double>>(std::vector<double>{0, 5, 10});
+  hp.boundaries = std::make_shared<const std::vector<double>>(std::vector<double>{0, 5, 10});
   hp.bucket_counts = {1, 2, 0, 3};
   hp.count = 6;
   hp.sum = 70.5;
@@ -699,7 +699,7 @@ MetricData histogram_at(std::vector<std::uint64_t> buckets, double sum, double m
   p.start_time_unix_nano = 10;
   p.time_unix_nano = time;
   HistogramPoint hp;
-  hp.bounds = std::make_shared<const std::vector<double>>(std::vector<double>{1, 2});
+  hp.boundaries = std::make_shared<const std::vector<double>>(std::vector<double>{1, 2});
   hp.bucket_counts = buckets;
   for (auto b : buckets) hp.count += b;
   hp.sum = sum;

@@ -84,7 +84,7 @@ const auto kDefaultBounds = std::make_shared<const std::vector<double>>(
 // it belongs to le="100") and 12000.
 PointData connection_time_point() {
   HistogramPoint h;
-  h.bounds = kDefaultBounds;
+  h.boundaries = kDefaultBounds;
   h.bucket_counts.assign(16, 0);
   h.bucket_counts[1] = 1;   // (0,5]: 3
   h.bucket_counts[3] = 2;   // (10,25]: 20, 20
@@ -164,7 +164,7 @@ std::vector<MetricData> all_cases() {
                      InstrumentKind::kHistogram, true);
   {
     HistogramPoint h;
-    h.bounds =
+    h.boundaries =
         std::make_shared<const std::vector<double>>(std::vector<double>{0.005, 0.25, 1, 2.5});
     h.bucket_counts = {4, 3, 0, 1, 0};
     h.count = 8;
@@ -180,7 +180,7 @@ std::vector<MetricData> all_cases() {
   auto delta_t = metric(kQueue, "clock.skew", "", "s", InstrumentKind::kHistogram, true);
   {
     HistogramPoint h;
-    h.bounds = std::make_shared<const std::vector<double>>(std::vector<double>{-1, 0, 1e6});
+    h.boundaries = std::make_shared<const std::vector<double>>(std::vector<double>{-1, 0, 1e6});
     h.bucket_counts = {1, 2, 0, 0};
     h.count = 3;
     h.sum = -2;
@@ -268,7 +268,7 @@ std::vector<MetricData> unit_cases() {
   auto already = metric(kQueue, "rpc.duration_seconds", "", "s", InstrumentKind::kHistogram, true);
   {
     HistogramPoint h;
-    h.bounds = std::make_shared<const std::vector<double>>(std::vector<double>{0.1, 1});
+    h.boundaries = std::make_shared<const std::vector<double>>(std::vector<double>{0.1, 1});
     h.bucket_counts = {1, 1, 0};
     h.count = 2;
     h.sum = 0.6;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "adminara/obs/adminara_metrics.h"
 #include "adminara/obs/metrics.h"
 #include "adminara/obs/tracer.h"
 #include "sdk/metrics/thread_slot.h"
@@ -100,7 +101,7 @@ TEST(Metrics, HistogramBucketsAreUpperInclusive) {
   for (double v : {0.0, 5.0, 99.9, 100.0, 100.1, 234.0, 10000.0, 10000.5, -1.0}) h.record(v);
   auto data = provider.collect();
   const HistogramPoint& p = histogram_of(*find_metric(data, "latency"));
-  ASSERT_EQ(p.bounds->size(), 15u);
+  ASSERT_EQ(p.boundaries->size(), 15u);
   ASSERT_EQ(p.bucket_counts.size(), 16u);
   // bounds: 0 5 10 25 50 75 100 250 500 750 1000 2500 5000 7500 10000
   EXPECT_EQ(p.bucket_counts[0], 2u);   // -1, 0

@@ -26,6 +26,10 @@
 namespace adminara::obs {
 
 class Span;
+
+/// The span active on this thread, for adding attributes or events to it from deeper code.
+/// Returns nullptr when no recording span is active here. The pointer is valid while that
+/// span's Scope is.
 Span* current_span();
 
 /// W3C baggage: application key/value pairs propagated with the trace. Immutable; mutating

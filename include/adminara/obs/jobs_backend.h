@@ -1,10 +1,10 @@
-// Jobs: the value types every part of the job system shares (Job, JobOptions, JobState, ...),
-// the Clock the job system reads time from, and the storage interface (Backend / QueueBackend)
-// that Queue, Worker and Scheduler are built on. Most users only need adminara/obs/jobs.h; this
-// header is for tests (ManualClock) and for whoever plugs in another backend.
+// The storage interface of the job system: the Clock it reads time from and the Backend /
+// QueueBackend that Queue, Worker and Scheduler are built on, with the in-memory and Redis
+// backends. Most users only need adminara/obs/jobs.h (the job values are in job.h); this header
+// is for tests (ManualClock) and for whoever plugs in another backend.
 //
-// The storage model is BullMQ's (shared/docs/reference/bullmq-protocol.md), so that the Redis
-// backend can implement every call as one atomic script over BullMQ's keys:
+// The storage model is BullMQ's (docs/jobs.md, "Redis"; BullMQ's src/commands/*.lua), so that the
+// Redis backend can implement every call as one atomic script over BullMQ's keys:
 //   - states: waiting (FIFO list), prioritized (by priority, FIFO within one), delayed (by due
 //     time), active (with a lock token and lock expiry), completed, failed;
 //   - taking a job is one atomic step that first promotes due delayed jobs, sets the lock and
@@ -37,13 +37,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adminara/obs/job.h"
 #include "adminara/obs/metrics.h"
+#include "adminara/obs/redis.h"
 
 namespace adminara::obs::jobs {
-
-using Json = nlohmann::json;
-/// Unix epoch milliseconds.
-using TimeMs = std::int64_t;
 
 /// Where the job system reads the time. Injectable so that tests can move time by hand instead
 /// of sleeping through backoff delays or cron intervals.
@@ -78,112 +76,6 @@ class ManualClock final : public Clock {
   mutable std::mutex mu_;
   TimeMs now_;
   mutable std::vector<std::weak_ptr<std::function<void()>>> listeners_;
-};
-
-/// How long to wait before the retry of a failed job. BullMQ's rules: fixed waits `delay` every
-/// time; exponential waits round(2^n * delay) after the n-th previous attempt (delay, 2 delay,
-/// 4 delay, ...). A zero delay retries at once.
-struct Backoff {
-  enum class Type : std::uint8_t { kFixed, kExponential };
-  Type type = Type::kFixed;
-  std::chrono::milliseconds delay{0};
-
-  static Backoff fixed(std::chrono::milliseconds d) { return {Type::kFixed, d}; }
-  static Backoff exponential(std::chrono::milliseconds d) { return {Type::kExponential, d}; }
-  /// The delay before the next attempt when `attempts_made` attempts have failed so far
-  /// (attempts_made >= 1).
-  std::chrono::milliseconds delay_after(int attempts_made) const;
-  friend bool operator==(const Backoff&, const Backoff&) = default;
-};
-
-/// Which finished jobs a queue keeps (BullMQ's removeOnComplete / removeOnFail). Default: all.
-struct Retention {
-  /// Keep at most this many of the newest; 0 removes a job as soon as it finishes; unset: no
-  /// count limit.
-  std::optional<std::size_t> count;
-  /// Remove jobs that finished longer ago than this; 0: no age limit.
-  std::chrono::milliseconds age{0};
-
-  static Retention keep_all() { return {}; }
-  static Retention remove() { return {0, std::chrono::milliseconds(0)}; }
-  static Retention keep_last(std::size_t n) { return {n, std::chrono::milliseconds(0)}; }
-  static Retention keep_for(std::chrono::milliseconds a) { return {std::nullopt, a}; }
-  friend bool operator==(const Retention&, const Retention&) = default;
-};
-
-/// Options of one job (Queue::add).
-struct JobOptions {
-  /// Total attempts (first run included); values below 1 mean 1.
-  int attempts = 1;
-  Backoff backoff;
-  /// Run no earlier than this long after the add.
-  std::chrono::milliseconds delay{0};
-  /// 0: none. 1 (highest) .. kMaxPriority (lowest). As in BullMQ, jobs without a priority run
-  /// before prioritized ones, FIFO.
-  std::uint32_t priority = 0;
-  /// A caller-chosen id. Adding a job whose id exists (in any state, while it is kept) adds
-  /// nothing and returns the existing id. As in Node BullMQ, it must not be an integer ("42":
-  /// those are the queue's own ids) nor contain ':' except in three ':'-separated parts, and it
-  /// must not start with "0:" or "repeat:" (reserved for schedules).
-  std::string job_id;
-  /// 0: none. A run that takes longer fails with "job <id> timed out after <n> ms" (and is
-  /// retried when attempts are left); its processor is asked to stop (Job::stop_token).
-  std::chrono::milliseconds timeout{0};
-  Retention remove_on_complete;
-  Retention remove_on_fail;
-
-  static constexpr std::uint32_t kMaxPriority = (1U << 21) - 1;
-  friend bool operator==(const JobOptions&, const JobOptions&) = default;
-};
-
-enum class JobState : std::uint8_t {
-  kWaiting,
-  kPrioritized,
-  kDelayed,
-  kActive,
-  kCompleted,
-  kFailed,
-};
-/// "waiting", "prioritized", "delayed", "active", "completed", "failed" (BullMQ's names).
-std::string_view to_string(JobState state);
-
-/// Number of jobs per state.
-struct JobCounts {
-  std::size_t waiting = 0;
-  std::size_t prioritized = 0;
-  std::size_t delayed = 0;
-  std::size_t active = 0;
-  std::size_t completed = 0;
-  std::size_t failed = 0;
-  friend bool operator==(const JobCounts&, const JobCounts&) = default;
-};
-
-/// A job: what a processor receives and what Queue::get_job returns (a snapshot; a plain value).
-/// The field names follow BullMQ's job hash (in brackets).
-struct Job {
-  std::string id;
-  std::string name;
-  std::string queue;
-  Json data;
-  JobOptions options;
-  JobState state = JobState::kWaiting;
-  TimeMs timestamp = 0;       // created [timestamp]
-  TimeMs ready_on = 0;        // became ready to run (added, delay or backoff over); wait time base
-  TimeMs processed_on = 0;    // last move to active [processedOn]
-  TimeMs finished_on = 0;     // [finishedOn]
-  int attempts_started = 0;   // [ats]
-  int attempts_made = 0;      // finished attempts, failed ones included [atm]
-  int stalled_count = 0;      // [stc]
-  Json return_value;          // [returnvalue]
-  std::string failed_reason;  // last failure [failedReason]
-  /// Set by the stalled check when the job stalled too often: the next worker fails it without
-  /// running it [defa].
-  std::string deferred_failure;
-  std::string scheduler_id;  // the schedule that created it [rjk]
-  /// The producer span's context (traceparent, tracestate), BullMQ's `opts.tm` as a map.
-  std::map<std::string, std::string> trace_context;
-  /// In a processor: requested when the job times out or the worker's close() gives up waiting.
-  std::stop_token stop_token;
 };
 
 /// A repeat schedule as stored (BullMQ's `repeat:<id>` hash plus its score in `repeat`).
@@ -317,14 +209,6 @@ class Backend {
 
 /// An in-memory backend (one process). Null clock: the system clock.
 std::shared_ptr<Backend> make_memory_backend(std::shared_ptr<const Clock> clock = nullptr);
-
-/// A Redis URL that cannot be used, or a Redis call that failed for good (the server stayed
-/// unreachable for RedisOptions::retry_for, or refused a command). The message names the server
-/// (never the password) and the cause.
-class RedisError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// Options of the Redis backend (make_redis_backend).
 struct RedisOptions {

@@ -2,8 +2,8 @@
 // Prometheus endpoint, OTLP) read. Plain data in OpenTelemetry's metrics data model, with
 // cumulative values.
 //
-// Ownership: every field is owned by the struct, except that attribute sets and histogram bounds
-// are shared, immutable and reference counted (a collection copies no strings).
+// Ownership: every field is owned by the struct, except that attribute sets and histogram
+// boundaries are shared, immutable and reference counted (a collection copies no strings).
 // Thread-safety: plain data; concurrent reads are safe.
 #pragma once
 
@@ -65,11 +65,11 @@ struct GaugePoint {
   double value = 0;
 };
 
-/// An explicit-bucket histogram. `bucket_counts[i]` counts values in (bounds[i-1], bounds[i]]
-/// (not cumulative); the last bucket is (bounds.back(), +Inf). `count` equals the sum of
-/// `bucket_counts`.
+/// An explicit-bucket histogram. `bucket_counts[i]` counts values in (boundaries[i-1],
+/// boundaries[i]] (not cumulative); the last bucket is (boundaries.back(), +Inf). `count` equals
+/// the sum of `bucket_counts`.
 struct HistogramPoint {
-  std::shared_ptr<const std::vector<double>> bounds;
+  std::shared_ptr<const std::vector<double>> boundaries;
   std::vector<std::uint64_t> bucket_counts;
   std::uint64_t count = 0;
   double sum = 0;

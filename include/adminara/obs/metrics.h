@@ -1,7 +1,5 @@
-// Metrics: meters, instruments and the AdminAra metrics (the design's createMetrics).
+// Metrics: meters and instruments (the AdminAra metrics are in adminara_metrics.h).
 //
-//   auto metrics = obs::create_metrics(obs::get_meter());
-//   metrics.webrtc_connection_time.record(234);                 // ms
 //   auto requests = obs::get_meter().create_counter("http_requests", {.description = "..."});
 //   requests.add(1, {{"route", "/api/queue"}, {"code", 201}});
 //   auto ok = requests.bind({{"route", "/healthz"}});           // skips the lookup
@@ -72,107 +70,113 @@ struct HistogramOptions {
 /// OTel's default explicit bucket boundaries.
 const std::vector<double>& default_histogram_boundaries();
 
+namespace detail {
+
+/// What every synchronous instrument handle is: a shared pointer to the instrument's state,
+/// null for a no-op instrument (default-constructed, or from a disabled meter).
+class InstrumentHandle {
+ public:
+  const InstrumentDescriptor& descriptor() const;
+
+ protected:
+  InstrumentHandle() = default;
+  explicit InstrumentHandle(std::shared_ptr<InstrumentState> s) : state_(std::move(s)) {}
+  std::shared_ptr<InstrumentState> state_;
+};
+
+/// What a bound handle is: the instrument's state and one series of it, looked up once.
+class BoundSeries {
+ protected:
+  template <class Bound>
+  friend class BindableInstrument;
+  std::shared_ptr<InstrumentState> state_;
+  Series* series_ = nullptr;
+};
+
+/// An instrument whose series can be bound: bind() does the attribute lookup once and returns a
+/// `Bound` handle that records without it. Throws InstrumentError only when the attribute set is
+/// invalid; past the cardinality limit the bound series is the overflow series.
+template <class Bound>
+class BindableInstrument : public InstrumentHandle {
+ public:
+  Bound bind(Attributes attributes = {}) const;
+  Bound bind(AttributeSpan attributes) const;
+
+ protected:
+  using InstrumentHandle::InstrumentHandle;
+};
+
+}  // namespace detail
+
 /// A handle to one series (an instrument plus an attribute set) whose lookup was done once.
 /// Copyable; valid as long as any copy or the instrument lives.
-class BoundCounter {
+class BoundCounter : public detail::BoundSeries {
  public:
-  BoundCounter() = default;
   /// Adds `value` (must be finite and >= 0, else ignored and counted).
   void add(double value) const noexcept;
-
- private:
-  friend class Counter;
-  std::shared_ptr<detail::InstrumentState> state_;
-  detail::Series* series_ = nullptr;
 };
 
 /// A monotonic sum ("how many"); exported as a Prometheus counter (`name_total`).
-class Counter {
+class Counter : public detail::BindableInstrument<BoundCounter> {
  public:
   Counter() = default;  // a no-op instrument
   void add(double value, Attributes attributes = {}) const noexcept;
   void add(double value, AttributeSpan attributes) const noexcept;
-  BoundCounter bind(Attributes attributes = {}) const;
-  BoundCounter bind(AttributeSpan attributes) const;
-  const InstrumentDescriptor& descriptor() const;
 
  private:
   friend class Meter;
-  explicit Counter(std::shared_ptr<detail::InstrumentState> s) : state_(std::move(s)) {}
-  std::shared_ptr<detail::InstrumentState> state_;
+  using BindableInstrument::BindableInstrument;
 };
 
-class BoundUpDownCounter {
+class BoundUpDownCounter : public detail::BoundSeries {
  public:
-  BoundUpDownCounter() = default;
   /// Adds `value` (any finite value; NaN and infinities are ignored and counted).
   void add(double value) const noexcept;
-
- private:
-  friend class UpDownCounter;
-  std::shared_ptr<detail::InstrumentState> state_;
-  detail::Series* series_ = nullptr;
 };
 
 /// A sum that goes up and down ("how many right now", e.g. active_spans); exported as a gauge.
-class UpDownCounter {
+class UpDownCounter : public detail::BindableInstrument<BoundUpDownCounter> {
  public:
   UpDownCounter() = default;
   void add(double value, Attributes attributes = {}) const noexcept;
   void add(double value, AttributeSpan attributes) const noexcept;
-  BoundUpDownCounter bind(Attributes attributes = {}) const;
-  BoundUpDownCounter bind(AttributeSpan attributes) const;
-  const InstrumentDescriptor& descriptor() const;
 
  private:
   friend class Meter;
-  explicit UpDownCounter(std::shared_ptr<detail::InstrumentState> s) : state_(std::move(s)) {}
-  std::shared_ptr<detail::InstrumentState> state_;
+  using BindableInstrument::BindableInstrument;
 };
 
-class BoundHistogram {
+class BoundHistogram : public detail::BoundSeries {
  public:
-  BoundHistogram() = default;
   /// Records `value` (NaN is ignored and counted; negative values are accepted).
   void record(double value) const noexcept;
-
- private:
-  friend class Histogram;
-  std::shared_ptr<detail::InstrumentState> state_;
-  detail::Series* series_ = nullptr;
 };
 
 /// A distribution of values in explicit buckets, with count, sum, min and max.
-class Histogram {
+class Histogram : public detail::BindableInstrument<BoundHistogram> {
  public:
   Histogram() = default;
   void record(double value, Attributes attributes = {}) const noexcept;
   void record(double value, AttributeSpan attributes) const noexcept;
-  BoundHistogram bind(Attributes attributes = {}) const;
-  BoundHistogram bind(AttributeSpan attributes) const;
-  const InstrumentDescriptor& descriptor() const;
   /// The bucket boundaries in use.
   const std::vector<double>& boundaries() const;
 
  private:
   friend class Meter;
-  explicit Histogram(std::shared_ptr<detail::InstrumentState> s) : state_(std::move(s)) {}
-  std::shared_ptr<detail::InstrumentState> state_;
+  using BindableInstrument::BindableInstrument;
 };
 
 /// A synchronous gauge: the last value set wins (across threads, the last in time).
-class Gauge {
+class Gauge : public detail::InstrumentHandle {
  public:
   Gauge() = default;
   /// Sets the value (NaN is ignored and counted).
   void set(double value, Attributes attributes = {}) const noexcept;
   void set(double value, AttributeSpan attributes) const noexcept;
-  const InstrumentDescriptor& descriptor() const;
 
  private:
   friend class Meter;
-  explicit Gauge(std::shared_ptr<detail::InstrumentState> s) : state_(std::move(s)) {}
-  std::shared_ptr<detail::InstrumentState> state_;
+  using InstrumentHandle::InstrumentHandle;
 };
 
 /// What an observable instrument's callback reports into at collection.
@@ -295,17 +299,11 @@ class MeterProvider {
   std::shared_ptr<detail::MeterProviderState> state_;
 };
 
-/// The design's metrics (createMetrics).
-struct AdminAraMetrics {
-  Histogram webrtc_connection_time;  // ms, "WebRTC connection establishment time"
-  Histogram queue_wait_time;         // ms, "Customer queue wait time"
-  Histogram job_processing_time;     // ms, "Background job processing time"
-  UpDownCounter active_spans;        // "Number of active tracing spans"
-};
-
-/// Creates (or returns, when they exist) the AdminAra metrics on `meter`. With the global meter
-/// (get_meter()), `active_spans` is the one the tracer maintains (+1 at a recording span's start,
-/// -1 at its end).
-AdminAraMetrics create_metrics(Meter meter);
+/// The global meter, named after the service (the Node.js API's getMeter()). Before
+/// init_observability() or after shutdown(): a no-op meter whose instruments record nothing.
+/// Defined with the global SDK (src/init/observability.cc). Thread-safe.
+Meter get_meter();
+/// The global provider's meter for another instrumentation scope (no-op before init).
+Meter get_meter(std::string_view name, std::string_view version = {});
 
 }  // namespace adminara::obs

@@ -88,4 +88,27 @@ class Span {
   detail::SpanRecord* record_ = nullptr;
 };
 
+namespace detail {
+// trace_async()'s bookkeeping (tracer.h), also used by the job system: on success the span gets
+// duration_ms and status=success; on an error, status=error, error.message, an exception event
+// and error status.
+void finish_traced_call_ok(Span& span) noexcept;
+void finish_traced_call_error(Span& span, std::exception_ptr error) noexcept;
+
+// Marks success when the call returned (no new exception in flight).
+class TracedCallGuard {
+ public:
+  explicit TracedCallGuard(Span& span) : span_(span), exceptions_(std::uncaught_exceptions()) {}
+  ~TracedCallGuard() {
+    if (std::uncaught_exceptions() == exceptions_) finish_traced_call_ok(span_);
+  }
+  TracedCallGuard(const TracedCallGuard&) = delete;
+  TracedCallGuard& operator=(const TracedCallGuard&) = delete;
+
+ private:
+  Span& span_;
+  int exceptions_;
+};
+}  // namespace detail
+
 }  // namespace adminara::obs

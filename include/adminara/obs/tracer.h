@@ -162,32 +162,6 @@ class TracerProvider {
 Span start_span(std::string_view name, Attributes attributes, const SpanOptions& options);
 Span start_span(std::string_view name, Attributes attributes = {});
 
-/// The span active on this thread, for adding attributes or events to it from deeper code.
-/// Returns nullptr when no recording span is active here. The pointer is valid while that
-/// span's Scope is.
-Span* current_span();
-
-namespace detail {
-Span start_traced_call(std::string_view name);
-void finish_traced_call_ok(Span& span) noexcept;
-void finish_traced_call_error(Span& span, std::exception_ptr error) noexcept;
-
-// Marks success when the call returned (no new exception in flight).
-class TracedCallGuard {
- public:
-  explicit TracedCallGuard(Span& span) : span_(span), exceptions_(std::uncaught_exceptions()) {}
-  ~TracedCallGuard() {
-    if (std::uncaught_exceptions() == exceptions_) finish_traced_call_ok(span_);
-  }
-  TracedCallGuard(const TracedCallGuard&) = delete;
-  TracedCallGuard& operator=(const TracedCallGuard&) = delete;
-
- private:
-  Span& span_;
-  int exceptions_;
-};
-}  // namespace detail
-
 /// Wraps `fn` so that each call runs inside a new span `name` (a child of the caller's current
 /// context, and current while fn runs). On return the span gets `duration_ms` (double) and
 /// `status`="success"; on an exception it gets `status`="error", `error.message`, an exception
@@ -198,7 +172,7 @@ template <class F>
 auto trace_async(std::string name, F fn) {
   return [name = std::move(name),
           fn = std::move(fn)]<class... Args>(Args&&... args) mutable -> decltype(auto) {
-    Span span = detail::start_traced_call(name);
+    Span span = obs::start_span(name);
     Scope scope = span.activate();
     try {
       detail::TracedCallGuard guard(span);

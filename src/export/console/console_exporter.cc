@@ -3,6 +3,7 @@
 
 #include "adminara/obs/exporter.h"
 #include "adminara/obs/resource.h"
+#include "api/attribute_json.h"
 #include "common/json_writer.h"
 
 namespace adminara::obs {
@@ -12,7 +13,7 @@ void write_attributes(common::JsonWriter& w, const std::vector<KeyValue>& attrs)
   w.begin_object();
   for (const auto& kv : attrs) {
     w.key(kv.key);
-    w.value(kv.value);
+    write_json(w, kv.value);
   }
   w.end_object();
 }

@@ -235,10 +235,10 @@ std::size_t pb_metric(ProtoWriter& w, const MetricData& md) {
         w.varint(8 * h->bucket_counts.size());
         for (std::uint64_t c : h->bucket_counts) w.fixed64(c);
       }
-      if (h->bounds && !h->bounds->empty()) {
+      if (h->boundaries && !h->boundaries->empty()) {
         w.tag(7, WireType::kLen);
-        w.varint(8 * h->bounds->size());
-        for (double b : *h->bounds) w.dbl(b);
+        w.varint(8 * h->boundaries->size());
+        for (double b : *h->boundaries) w.dbl(b);
       }
       for (const Exemplar& e : h->exemplars) pb_exemplar(w, 8, e);
       if (h->count > 0 && h->has_min_max) {
@@ -544,8 +544,8 @@ std::size_t json_metric(common::JsonWriter& w, const MetricData& md) {
       for (std::uint64_t c : h->bucket_counts) json_u64(w, c);
       w.end_array();
       w.key("explicitBounds").begin_array();
-      if (h->bounds) {
-        for (double b : *h->bounds) w.number(b);
+      if (h->boundaries) {
+        for (double b : *h->boundaries) w.number(b);
       }
       w.end_array();
       json_exemplars(w, h->exemplars);

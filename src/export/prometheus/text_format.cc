@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "api/attribute_json.h"
 #include "common/json_writer.h"
 #include "export/prometheus/naming.h"
 
@@ -111,7 +112,8 @@ void append_attribute_value(std::string& out, const AttributeValue& v, std::stri
     return;
   }
   scratch.clear();
-  common::JsonWriter(scratch).value(v);
+  common::JsonWriter w(scratch);
+  write_json(w, v);
   append_escaped_label_value(out, scratch);
 }
 
@@ -229,7 +231,8 @@ class LabelWriter {
     }
     if (const auto* b = v.get_if<bool>()) return *b ? "true" : "false";
     std::string s;
-    common::JsonWriter(s).value(v);
+    common::JsonWriter w(s);
+    write_json(w, v);
     return s;
   }
 
@@ -398,7 +401,7 @@ class Renderer {
     std::size_t per_point = base.size() + 96;
     if (type == FamilyType::kHistogram) {
       const auto* h = std::get_if<HistogramPoint>(&first);
-      std::size_t buckets = h != nullptr && h->bounds ? h->bounds->size() + 1 : 1;
+      std::size_t buckets = h != nullptr && h->boundaries ? h->boundaries->size() + 1 : 1;
       per_point *= buckets + 2;
     }
     estimate += per_point * m.points.size();
@@ -492,7 +495,7 @@ class Renderer {
     for (const auto& p : m.points) {
       const auto* h = std::get_if<HistogramPoint>(&p.value);
       if (h == nullptr) continue;
-      const std::vector<double>* bounds = h->bounds.get();
+      const std::vector<double>* bounds = h->boundaries.get();
       const std::vector<std::string>& les = le_values(bounds);
       std::size_t nb = les.size();  // finite bounds + the +Inf bucket
       bool negative_bound = false;

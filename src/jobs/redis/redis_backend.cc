@@ -9,7 +9,8 @@
 #include <unordered_map>
 
 #include "adminara/obs/jobs_backend.h"
-#include "adminara/obs/observability.h"
+#include "adminara/obs/metrics.h"
+#include "adminara/obs/tracer.h"
 #include "common/log.h"
 #include "jobs/redis/redis_client.h"
 #include "jobs/redis/scripts.h"

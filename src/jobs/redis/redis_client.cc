@@ -178,21 +178,6 @@ std::string_view RedisReplyError::code() const {
   return m.substr(0, m.find(' '));
 }
 
-long long Reply::as_int() const {
-  if (type == Type::kInteger) return integer;
-  if (type == Type::kString) {
-    long long v = 0;
-    const auto [p, ec] = std::from_chars(str.data(), str.data() + str.size(), v);
-    if (ec == std::errc() && p == str.data() + str.size()) return v;
-  }
-  throw RedisError("redis: expected an integer reply");
-}
-
-const std::string& Reply::as_string() const {
-  if (type == Type::kString || type == Type::kStatus) return str;
-  throw RedisError("redis: expected a string reply");
-}
-
 RedisConnection::RedisConnection(const RedisUrl& url, std::chrono::milliseconds connect_timeout,
                                  std::chrono::milliseconds command_timeout,
                                  std::string_view client_name) {

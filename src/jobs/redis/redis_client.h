@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "adminara/obs/jobs_backend.h"
+#include "adminara/obs/redis.h"
 
 struct redisContext;
 struct redisReader;
@@ -57,21 +57,8 @@ class RedisReplyError : public RedisError {
   std::string_view code() const;
 };
 
-/// One reply, copied out of hiredis.
-struct Reply {
-  enum class Type : std::uint8_t { kNil, kInteger, kString, kStatus, kError, kArray };
-  Type type = Type::kNil;
-  long long integer = 0;
-  std::string str;  // string, status and error replies
-  std::vector<Reply> elements;
-
-  bool is_nil() const { return type == Type::kNil; }
-  bool is_array() const { return type == Type::kArray; }
-  /// The integer (also from a string reply holding one); throws RedisError otherwise.
-  long long as_int() const;
-  /// The string (string or status); throws RedisError for other types.
-  const std::string& as_string() const;
-};
+/// One reply (adminara/obs/redis.h).
+using Reply = RedisReply;
 
 /// Counters a pool keeps for the self-metrics (adminara_obs_redis_*).
 struct RedisStats {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string_view>
 
-#include "adminara/obs/observability.h"
+#include "adminara/obs/options.h"
 #include "sdk/config/env.h"
 
 namespace adminara::obs::config {

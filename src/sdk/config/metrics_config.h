@@ -6,7 +6,7 @@
 #include <string>
 
 #include "adminara/obs/metrics.h"
-#include "adminara/obs/observability.h"
+#include "adminara/obs/options.h"
 #include "sdk/config/env.h"
 
 namespace adminara::obs::config {

@@ -2,7 +2,7 @@
 // PerformanceProfiler's settings. See docs/configuration.md.
 #pragma once
 
-#include "adminara/obs/observability.h"
+#include "adminara/obs/options.h"
 #include "sdk/config/env.h"
 
 namespace adminara::obs::config {

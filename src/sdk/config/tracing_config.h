@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "adminara/obs/observability.h"
+#include "adminara/obs/options.h"
 #include "adminara/obs/resource.h"
 #include "adminara/obs/sampler.h"
 #include "adminara/obs/tracer.h"

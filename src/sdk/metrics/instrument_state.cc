@@ -156,17 +156,17 @@ InstrumentState::InstrumentState(InstrumentationScope scope, InstrumentDescripto
                                  std::shared_ptr<sdk::ProviderShared> shared)
     : scope_(std::move(scope)),
       descriptor_(std::move(descriptor)),
-      bounds_(bounds ? std::move(bounds) : std::make_shared<const std::vector<double>>()),
+      boundaries_(bounds ? std::move(bounds) : std::make_shared<const std::vector<double>>()),
       shared_(std::move(shared)) {
   std::size_t bytes = sizeof(sdk::Cell);
   if (descriptor_.kind == InstrumentKind::kHistogram) {
-    bytes += (bounds_->size() + 1) * sizeof(std::uint64_t);
+    bytes += (boundaries_->size() + 1) * sizeof(std::uint64_t);
   }
   cell_size_ = (bytes + kCellAlign - 1) / kCellAlign * kCellAlign;
   std::size_t padded = 1;
-  while (padded < bounds_->size() + 1) padded *= 2;
+  while (padded < boundaries_->size() + 1) padded *= 2;
   padded_.assign(padded, std::numeric_limits<double>::infinity());
-  std::copy(bounds_->begin(), bounds_->end(), padded_.begin());
+  std::copy(boundaries_->begin(), boundaries_->end(), padded_.begin());
   exemplar_filter_ = shared_->exemplar_filter;
   counter_exemplars_ = descriptor_.kind == InstrumentKind::kCounter &&
                        exemplar_filter_ != ExemplarFilter::kAlwaysOff;
@@ -466,7 +466,7 @@ void InstrumentState::collect(std::uint64_t cycle, std::int64_t now_unix_nano,
       p.value = std::move(sp);
     } else {  // histogram
       HistogramPoint hp;
-      hp.bounds = bounds_;
+      hp.boundaries = boundaries_;
       const std::size_t nb = bucket_count();
       hp.bucket_counts.assign(nb, 0);
       hp.min = std::numeric_limits<double>::infinity();

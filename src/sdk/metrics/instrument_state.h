@@ -137,11 +137,13 @@ class InstrumentState {
   const InstrumentDescriptor& descriptor() const { return descriptor_; }
   const InstrumentationScope& scope() const { return scope_; }
   InstrumentKind kind() const { return descriptor_.kind; }
-  const std::vector<double>& bounds() const { return *bounds_; }
-  const std::shared_ptr<const std::vector<double>>& shared_bounds() const { return bounds_; }
+  const std::vector<double>& boundaries() const { return *boundaries_; }
+  const std::shared_ptr<const std::vector<double>>& shared_boundaries() const {
+    return boundaries_;
+  }
   /// Bytes of a cell of this instrument (a multiple of 64).
   std::size_t cell_size() const { return cell_size_; }
-  std::size_t bucket_count() const { return bounds_->size() + 1; }
+  std::size_t bucket_count() const { return boundaries_->size() + 1; }
 
   /// The series of `attributes`: found without locking when it exists, else created; past the
   /// cardinality limit, the overflow series. nullptr only when memory ran out.
@@ -260,7 +262,7 @@ class InstrumentState {
 
   InstrumentationScope scope_;
   InstrumentDescriptor descriptor_;
-  std::shared_ptr<const std::vector<double>> bounds_;
+  std::shared_ptr<const std::vector<double>> boundaries_;
   std::shared_ptr<sdk::ProviderShared> shared_;
   std::size_t cell_size_;
   std::vector<double> padded_;  // bounds + +Inf up to a power of two (histograms)

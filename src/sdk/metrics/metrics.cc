@@ -41,6 +41,33 @@ const InstrumentDescriptor& no_descriptor() {
 
 // --- handles ------------------------------------------------------------------------------------
 
+namespace detail {
+
+const InstrumentDescriptor& InstrumentHandle::descriptor() const {
+  return state_ ? state_->descriptor() : no_descriptor();
+}
+
+template <class Bound>
+Bound BindableInstrument<Bound>::bind(Attributes attributes) const {
+  return bind(as_span(attributes));
+}
+template <class Bound>
+Bound BindableInstrument<Bound>::bind(AttributeSpan attributes) const {
+  Bound b;
+  if (state_) {
+    BoundSeries& series = b;
+    series.series_ = state_->series_for_or_throw(attributes);
+    series.state_ = state_;
+  }
+  return b;
+}
+
+template class BindableInstrument<BoundCounter>;
+template class BindableInstrument<BoundUpDownCounter>;
+template class BindableInstrument<BoundHistogram>;
+
+}  // namespace detail
+
 void BoundCounter::add(double value) const noexcept {
   if (state_ && !state_->reject(value)) state_->add(series_, value);
 }
@@ -49,20 +76,6 @@ void Counter::add(double value, Attributes attributes) const noexcept {
 }
 void Counter::add(double value, AttributeSpan attributes) const noexcept {
   add_to(state_.get(), value, attributes);
-}
-BoundCounter Counter::bind(Attributes attributes) const {
-  return bind(as_span(attributes));
-}
-BoundCounter Counter::bind(AttributeSpan attributes) const {
-  BoundCounter b;
-  if (state_) {
-    b.series_ = state_->series_for_or_throw(attributes);
-    b.state_ = state_;
-  }
-  return b;
-}
-const InstrumentDescriptor& Counter::descriptor() const {
-  return state_ ? state_->descriptor() : no_descriptor();
 }
 
 void BoundUpDownCounter::add(double value) const noexcept {
@@ -74,20 +87,6 @@ void UpDownCounter::add(double value, Attributes attributes) const noexcept {
 void UpDownCounter::add(double value, AttributeSpan attributes) const noexcept {
   add_to(state_.get(), value, attributes);
 }
-BoundUpDownCounter UpDownCounter::bind(Attributes attributes) const {
-  return bind(as_span(attributes));
-}
-BoundUpDownCounter UpDownCounter::bind(AttributeSpan attributes) const {
-  BoundUpDownCounter b;
-  if (state_) {
-    b.series_ = state_->series_for_or_throw(attributes);
-    b.state_ = state_;
-  }
-  return b;
-}
-const InstrumentDescriptor& UpDownCounter::descriptor() const {
-  return state_ ? state_->descriptor() : no_descriptor();
-}
 
 void BoundHistogram::record(double value) const noexcept {
   if (state_ && !state_->reject(value)) state_->record(series_, value);
@@ -98,22 +97,8 @@ void Histogram::record(double value, Attributes attributes) const noexcept {
 void Histogram::record(double value, AttributeSpan attributes) const noexcept {
   record_to(state_.get(), value, attributes);
 }
-BoundHistogram Histogram::bind(Attributes attributes) const {
-  return bind(as_span(attributes));
-}
-BoundHistogram Histogram::bind(AttributeSpan attributes) const {
-  BoundHistogram b;
-  if (state_) {
-    b.series_ = state_->series_for_or_throw(attributes);
-    b.state_ = state_;
-  }
-  return b;
-}
-const InstrumentDescriptor& Histogram::descriptor() const {
-  return state_ ? state_->descriptor() : no_descriptor();
-}
 const std::vector<double>& Histogram::boundaries() const {
-  return state_ ? state_->bounds() : default_histogram_boundaries();
+  return state_ ? state_->boundaries() : default_histogram_boundaries();
 }
 
 void Gauge::set(double value, Attributes attributes) const noexcept {
@@ -122,9 +107,6 @@ void Gauge::set(double value, Attributes attributes) const noexcept {
 void Gauge::set(double value, AttributeSpan attributes) const noexcept {
   if (!state_ || state_->reject(value)) return;
   state_->set(state_->series_for(attributes), value);
-}
-const InstrumentDescriptor& Gauge::descriptor() const {
-  return state_ ? state_->descriptor() : no_descriptor();
 }
 
 void ObservableResult::observe(double value, Attributes attributes) {
@@ -283,7 +265,7 @@ class MeterState {
                          "keeping the first ('" +
                          d.description + "')");
       }
-      if (b && *b != existing->bounds()) {
+      if (b && *b != existing->boundaries()) {
         common::log_warn("histogram '" + d.name +
                          "' registered again with other boundaries; "
                          "keeping the first");
@@ -432,20 +414,6 @@ MeterProviderStats MeterProvider::stats() const {
       .callback_errors = s.callback_errors.load(std::memory_order_relaxed),
       .collections = s.collections.load(std::memory_order_relaxed),
   };
-}
-
-AdminAraMetrics create_metrics(Meter meter) {
-  AdminAraMetrics m;
-  m.webrtc_connection_time =
-      meter.create_histogram("webrtc_connection_time",
-                             {.description = "WebRTC connection establishment time", .unit = "ms"});
-  m.queue_wait_time = meter.create_histogram(
-      "queue_wait_time", {.description = "Customer queue wait time", .unit = "ms"});
-  m.job_processing_time = meter.create_histogram(
-      "job_processing_time", {.description = "Background job processing time", .unit = "ms"});
-  m.active_spans = meter.create_up_down_counter("active_spans",
-                                                {.description = "Number of active tracing spans"});
-  return m;
 }
 
 }  // namespace adminara::obs

@@ -209,4 +209,31 @@ std::uint64_t Span::elapsed_nanos() const {
   return common::monotonic_ns() - record_->start_monotonic_ns;
 }
 
+namespace detail {
+
+void finish_traced_call_ok(Span& span) noexcept {
+  if (!span.is_recording()) return;
+  span.set_attribute("duration_ms", static_cast<double>(span.elapsed_nanos()) / 1e6);
+  span.set_attribute("status", "success");
+}
+
+void finish_traced_call_error(Span& span, std::exception_ptr error) noexcept {
+  if (!span.is_recording()) return;
+  std::string message = "unknown exception";
+  try {
+    if (error) std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    message = e.what();
+    span.record_exception(e);
+  } catch (...) {
+    span.record_exception("unknown", message);
+  }
+  span.set_attribute("duration_ms", static_cast<double>(span.elapsed_nanos()) / 1e6);
+  span.set_attribute("status", "error");
+  span.set_attribute("error.message", message);
+  span.set_status(StatusCode::kError, message);
+}
+
+}  // namespace detail
+
 }  // namespace adminara::obs
