@@ -73,7 +73,9 @@ struct HistogramOptions {
 const std::vector<double>& default_histogram_boundaries();
 
 /// A handle to one series (an instrument plus an attribute set) whose lookup was done once.
-/// Copyable; valid as long as any copy or the instrument lives.
+/// Copyable; valid as long as any copy or the instrument lives. bind() creates the series, owned
+/// by the instrument: it is exported from then on (a counter at 0) even if the handle is dropped,
+/// so binding the attribute sets known up front shows them before their first measurement.
 class BoundCounter {
  public:
   BoundCounter() = default;
