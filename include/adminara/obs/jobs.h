@@ -1,5 +1,5 @@
-// Background jobs: queues, workers and repeat schedules, every job traced and timed (the design's
-// BullMQ part in C++).
+// Background jobs: queues, workers and repeat schedules, every job traced and timed (BullMQ's
+// Queue, Worker and job schedulers in C++; docs/jobs.md).
 //
 //   namespace jobs = adminara::obs::jobs;
 //   jobs::Queue queue("maintenance");

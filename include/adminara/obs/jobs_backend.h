@@ -3,7 +3,7 @@
 // that Queue, Worker and Scheduler are built on. Most users only need adminara/obs/jobs.h; this
 // header is for tests (ManualClock) and for whoever plugs in another backend.
 //
-// The storage model is BullMQ's (shared/docs/reference/bullmq-protocol.md), so that the Redis
+// The storage model is BullMQ's (docs/jobs.md, "Layout"), so that the Redis
 // backend can implement every call as one atomic script over BullMQ's keys:
 //   - states: waiting (FIFO list), prioritized (by priority, FIFO within one), delayed (by due
 //     time), active (with a lock token and lock expiry), completed, failed;

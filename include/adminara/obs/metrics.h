@@ -1,4 +1,4 @@
-// Metrics: meters, instruments and the AdminAra metrics (the design's createMetrics).
+// Metrics: meters, instruments and the AdminAra metrics (create_metrics; docs/metrics.md).
 //
 //   auto metrics = obs::create_metrics(obs::get_meter());
 //   metrics.webrtc_connection_time.record(234);                 // ms
@@ -297,7 +297,7 @@ class MeterProvider {
   std::shared_ptr<detail::MeterProviderState> state_;
 };
 
-/// The design's metrics (createMetrics).
+/// The AdminAra metrics, under the names the Grafana dashboard and alert rules in deploy/ query.
 struct AdminAraMetrics {
   Histogram webrtc_connection_time;  // ms, "WebRTC connection establishment time"
   Histogram queue_wait_time;         // ms, "Customer queue wait time"

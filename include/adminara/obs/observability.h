@@ -1,4 +1,4 @@
-// The design's entry points: init_observability() builds the process-wide SDK once from Options
+// The entry points: init_observability() builds the process-wide SDK once from Options
 // and the environment (OTEL_*, ENABLE_TRACING, ...); shutdown() flushes and stops it.
 //
 //   int main() {
@@ -138,7 +138,7 @@ Observability& init_observability(const Options& options);
 /// The global SDK, or nullptr before init / after shutdown.
 Observability* observability();
 
-/// The global meter (named after the service; the design's getMeter()). Before init or after
+/// The global meter (named after the service). Before init or after
 /// shutdown: a no-op meter whose instruments record nothing.
 Meter get_meter();
 /// The global provider's meter for another instrumentation scope (no-op before init).
