@@ -1,8 +1,8 @@
 // Queue, Worker and Scheduler on each backend (in-memory, and Redis on a private redis-server):
-// the design's job-tracing examples, retries and backoff, priorities, delays, dedup ids,
-// pause/resume, concurrency, timeouts, close, retention, the stalled path through the backend
-// interface, schedules and metrics. Time-based behaviour runs on a ManualClock: no test sleeps
-// through a delay (except Redis' lock expiries, which run on Redis' own clock).
+// the job-tracing examples (a 50 ms job, TURN rotation), retries and backoff, priorities, delays,
+// dedup ids, pause/resume, concurrency, timeouts, close, retention, the stalled path through the
+// backend interface, schedules and metrics. Time-based behaviour runs on a ManualClock: no test
+// sleeps through a delay (except Redis' lock expiries, which run on Redis' own clock).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
