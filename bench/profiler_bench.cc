@@ -35,7 +35,7 @@ void BM_Profiler_ScopedMeasure(benchmark::State& state) {
 }
 BENCHMARK(BM_Profiler_ScopedMeasure)->Threads(1)->Threads(2)->UseRealTime();
 
-// Two marks and a measure between them (the design's usage), each thread with its own names.
+// Two marks and a measure between them (docs/profiler.md's usage), each thread with its own names.
 void BM_Profiler_MarkMeasurePair(benchmark::State& state) {
   obs::PerformanceProfiler& p = enabled().profiler;
   const bool first = state.thread_index() == 0;

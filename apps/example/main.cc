@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   }
   auto metrics = obs::create_metrics(obs::get_meter());
 
-  // Test 1 of the design: a span with attributes around some work.
+  // A span with attributes around some work.
   {
     auto span = obs::start_span("test.operation", {{"userId", "123"}});
     std::this_thread::sleep_for(100ms);
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     span.end();
   }
 
-  // traceAsync: scheduler.init with nested work, as in the design's jobs/scheduler.js.
+  // trace_async: scheduler.init with nested work.
   auto schedule = [](const char* what) {
     return obs::trace_async(std::string("schedule.") + what,
                             [] { std::this_thread::sleep_for(5ms); });
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   server.set_attribute("http.response.status_code", 201);
   server.end();
 
-  // The design's metrics: a WebRTC connection, a customer's wait in the queue, a job's duration.
+  // The AdminAra metrics: a WebRTC connection, a customer's wait in the queue, a job's duration.
   metrics.webrtc_connection_time.record(234);
   metrics.queue_wait_time.record(5000);
   metrics.job_processing_time.record(120);

@@ -107,6 +107,14 @@ AdminAraService::AdminAraService(ServerConfig config, StateStore& store, obs::Me
                                              {.description = "TURN credentials issued"});
   tickets_expired_ = meter.create_counter(
       "adminara.tickets.expired", {.description = "Tickets expired by session_cleanup, by reason"});
+  // Series whose labels are known up front exist from the start, at 0: a rate() over them is 0
+  // rather than no data (bind() creates a series without recording).
+  tickets_created_.bind();
+  calls_ended_.bind();
+  credentials_issued_.bind();
+  for (const char* reason : {"wait_timeout", "connect_timeout", "call_timeout"}) {
+    tickets_expired_.bind({{"reason", reason}});
+  }
   gauges_.push_back(meter.create_observable_gauge(
       "adminara.queue.waiting",
       [this](obs::ObservableResult& r) { r.observe(static_cast<double>(store_.counts().waiting)); },

@@ -1,4 +1,4 @@
-// W3C Baggage (facts brief section 8.3): parsing, percent-coding and the propagation limits.
+// W3C Baggage (its header format and limits): parsing, percent-coding and the propagation limits.
 #include <algorithm>
 #include <string_view>
 

@@ -1,4 +1,4 @@
-// W3C traceparent parsing/formatting (facts brief section 8.1) and the inject/extract glue.
+// W3C traceparent parsing/formatting (W3C Trace Context, section 3.2) and the inject/extract glue.
 // The traceparent paths are allocation-free: they run on every incoming and outgoing request.
 #include "adminara/obs/propagation.h"
 

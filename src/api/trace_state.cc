@@ -1,5 +1,5 @@
-// W3C tracestate (facts brief section 8.2). Keys follow the Level 2 grammar as the W3C test suite
-// checks it at strict level 2: a simple key, or `tenant@system` with at most one '@'.
+// W3C tracestate (W3C Trace Context, section 3.3). Keys follow the Level 2 grammar as the W3C test
+// suite checks it at strict level 2: a simple key, or `tenant@system` with at most one '@'.
 #include <algorithm>
 
 #include "adminara/obs/span_context.h"

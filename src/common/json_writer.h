@@ -2,8 +2,8 @@
 // strings are escaped per RFC 8259 and invalid UTF-8 is replaced by U+FFFD, so the output is
 // always valid JSON whatever bytes the caller passes. Doubles use the shortest round-trip form;
 // NaN and infinities are written as the strings "NaN", "Infinity", "-Infinity" (OTLP/JSON's rule).
-// Shared by the console exporter, the OTLP/JSON encoder and the debug pages; attribute values
-// are written with api/attribute_json.h.
+// Shared by the console exporter, the OTLP/JSON encoder, the profiler's trace export and the
+// debug pages; attribute values are written with api/attribute_json.h.
 #pragma once
 
 #include <cstdint>

@@ -25,6 +25,28 @@ inline Meter meter_of(const Connection& c) {
   return c.meter ? *c.meter : get_meter();
 }
 
+/// jobs_completed and jobs_failed on one meter (the same instruments at every call).
+struct JobCounters {
+  Counter completed;
+  Counter failed;
+};
+inline JobCounters job_counters(Meter meter) {
+  return {meter.create_counter("jobs_completed",
+                               {.description = "Background jobs completed", .unit = "{job}"}),
+          meter.create_counter("jobs_failed",
+                               {.description = "Background jobs failed for good (no attempts left)",
+                                .unit = "{job}"})};
+}
+/// Makes the series of (`queue`, `job_name`) exist in both counters, at 0 until counted, so that
+/// a job that never failed shows jobs_failed_total 0 rather than no series (Prometheus'
+/// instrumentation guideline "avoid missing metrics"). bind() creates a series without recording,
+/// so no exemplar points at the caller's span.
+inline void add_job_series(const JobCounters& c, std::string_view queue,
+                           std::string_view job_name) {
+  c.completed.bind({{"queue", queue}, {"job_name", job_name}});
+  c.failed.bind({{"queue", queue}, {"job_name", job_name}});
+}
+
 /// Fields unset in `over` are taken from `base`.
 inline Connection merge(const Connection& over, const Connection& base) {
   Connection c = base;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <thread>
+#include <unordered_set>
 
 #include "adminara/obs/adminara_metrics.h"
 #include "adminara/obs/jobs.h"
@@ -40,7 +41,14 @@ struct Running {
 struct Slot {
   std::mutex mu;
   std::shared_ptr<Running> job;  // guarded by mu; null when idle
+  // Job names whose jobs_completed / jobs_failed series this thread has made exist (at 0); used
+  // by the slot's processing thread only.
+  std::unordered_set<std::string> counted_names;
 };
+
+// Job names are few; the cap bounds the sets only when names carry ids (whose series end in
+// the cardinality limit's overflow series anyway). Names past it get their series when counted.
+constexpr std::size_t kMaxCountedNames = 1024;
 
 }  // namespace worker_impl
 
@@ -56,8 +64,7 @@ struct Worker::State {
   Connection connection;
   Histogram processing_time;
   Histogram wait_time;
-  Counter completed;
-  Counter failed;
+  detail::JobCounters counters;
   std::atomic<std::uint64_t> token_counter{0};
   std::stop_source stop;
   std::unique_ptr<Slot[]> slots;  // one per processing thread (options.concurrency)
@@ -125,11 +132,7 @@ Worker::Worker(const Queue& queue, Processor processor, WorkerOptions options)
   s.wait_time = meter.create_histogram(
       "job_wait_time",
       {.description = "Background job wait time from ready to started", .unit = "ms"});
-  s.completed = meter.create_counter("jobs_completed",
-                                     {.description = "Background jobs completed", .unit = "{job}"});
-  s.failed = meter.create_counter(
-      "jobs_failed",
-      {.description = "Background jobs failed for good (no attempts left)", .unit = "{job}"});
+  s.counters = detail::job_counters(meter);
 
   std::weak_ptr<State> weak = s_;
   s.clock_subscription = s.clock->on_jump([weak] {
@@ -297,6 +300,10 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
     cv.notify_all();
   }
   job.stop_token = r->stop.get_token();
+  if (!slot.counted_names.contains(job.name) && slot.counted_names.size() < kMaxCountedNames) {
+    detail::add_job_series(counters, queue_name, job.name);
+    slot.counted_names.insert(job.name);
+  }
 
   wait_time.record(static_cast<double>(std::max<TimeMs>(0, job.processed_on - job.ready_on)),
                    {{"queue", queue_name}, {"job_name", job.name}});
@@ -358,7 +365,7 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
       why = e.what();
     }
     if (st == FinishStatus::kOk) {
-      completed.add(1, {{"queue", queue_name}, {"job_name", job.name}});
+      counters.completed.add(1, {{"queue", queue_name}, {"job_name", job.name}});
     } else {
       error = std::make_exception_ptr(
           std::runtime_error("job " + job.id + " could not be completed: " + why));
@@ -408,7 +415,9 @@ void Worker::State::finish_failure(const Running& r, const std::string& reason,
       st = q->retry(r.id, r.token, reason, r.options.backoff.delay_after(r.attempts_made + 1));
     } else {
       st = q->fail(r.id, r.token, reason, r.options.remove_on_fail);
-      if (st == FinishStatus::kOk) failed.add(1, {{"queue", queue_name}, {"job_name", r.name}});
+      if (st == FinishStatus::kOk) {
+        counters.failed.add(1, {{"queue", queue_name}, {"job_name", r.name}});
+      }
     }
     if (st != FinishStatus::kOk) {
       common::log_warn("jobs: a failed job could not be moved on (" + std::string(to_string(st)) +

@@ -1,4 +1,4 @@
-// Baggage: W3C baggage parsing, percent-coding, limits and mutation (facts brief section 8.3).
+// Baggage: W3C baggage parsing, percent-coding, limits and mutation (W3C Baggage).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,5 +1,5 @@
-// W3C traceparent parsing/formatting and inject/extract over callback and map carriers (facts
-// brief section 8.1; the traceparent cases of the W3C test suite).
+// W3C traceparent parsing/formatting and inject/extract over callback and map carriers (W3C Trace
+// Context, section 3.2; the traceparent cases of the W3C test suite).
 #include "adminara/obs/propagation.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// TraceState: W3C tracestate parsing, serialization and mutation (facts brief section 8.2; the
+// TraceState: W3C tracestate parsing, serialization and mutation (W3C Trace Context, 3.3; the
 // tracestate cases of the W3C test suite at strict level 2).
 #include <gtest/gtest.h>
 

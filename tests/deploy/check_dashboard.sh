@@ -5,7 +5,7 @@
 #   - panels have unique ids and fit the 24-column grid;
 #   - every panel with queries, and every query, uses the provisioned Prometheus datasource (its
 #     uid read from the datasource provisioning file);
-#   - the design's four queries appear verbatim;
+#   - the four AdminAra queries of docs/metrics.md appear verbatim;
 #   - queries with histogram_quantile ask for exemplars;
 #   - every PromQL expression parses: deploy/list-exprs substitutes Grafana's interval variables,
 #     each expression becomes a recording rule of a temporary file, `promtool check rules` reads
@@ -77,7 +77,7 @@ check "every query uses the datasource uid $uid" '
     ($p.targets | map(.refId) | group_by(.) | map(select(length > 1 or .[0] == null))
      | .[] | "panel \($p.id) \"\($p.title)\": refId \(.[0]) repeated or missing")'
 
-check "the design's four queries appear verbatim" '
+check "the four AdminAra queries of docs/metrics.md appear verbatim" '
   [.. | objects | select(has("targets")) | .targets[] | .expr] as $exprs
   | ("histogram_quantile(0.95, rate(webrtc_connection_time_bucket[5m]))",
      "rate(queue_wait_time_sum[5m]) / rate(queue_wait_time_count[5m])",

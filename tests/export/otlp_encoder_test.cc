@@ -1,6 +1,6 @@
 // The OTLP encoders checked against the project's .proto files: every field the exporter writes
 // is decoded with the protoc-generated classes (protobuf) or by the OTLP/JSON rules, and the
-// .proto files themselves are checked against the field numbers of the facts brief.
+// .proto files themselves are checked against the field numbers of opentelemetry-proto v1.11.0.
 #include "export/otlp/encoder.h"
 
 #include <gmock/gmock.h>
@@ -20,7 +20,7 @@ namespace pb = adminara::otlp;
 using google::protobuf::FieldDescriptor;
 using otlp::Encoding;
 
-// --- the .proto files against the facts brief (section 2.2) ---------------------------------
+// --- the .proto files against opentelemetry-proto v1.11.0 -----------------------------------
 
 void expect_field(const google::protobuf::Descriptor* d, const char* name, int number,
                   FieldDescriptor::Type type, bool repeated = false) {

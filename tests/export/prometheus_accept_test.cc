@@ -1,4 +1,4 @@
-// Accept-header negotiation of the Prometheus endpoint (facts brief section 6.2).
+// Accept-header negotiation of the Prometheus endpoint (Prometheus' content negotiation docs).
 #include <gtest/gtest.h>
 
 #include "export/prometheus/accept.h"

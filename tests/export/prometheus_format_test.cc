@@ -113,7 +113,7 @@ Resource test_resource() {
                    {"telemetry.sdk.language", "cpp"}});
 }
 
-// Every case the brief lists, in one exposition.
+// Every mapping case text_format.h lists, in one exposition.
 std::vector<MetricData> all_cases() {
   std::vector<MetricData> ms;
 

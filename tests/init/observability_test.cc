@@ -1,5 +1,5 @@
-// The design's entry points end to end: init_observability, start_span, trace_async, the console
-// exporter and shutdown (the design's Test 1 and Test 3).
+// The entry points end to end: init_observability, start_span, trace_async, the console exporter
+// and shutdown (a span to the console, a traced job of 50 ms).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -31,7 +31,7 @@ std::vector<nlohmann::json> parse_lines(const std::string& text) {
   return out;
 }
 
-// The design's "Test 1": span tracing to the console.
+// Span tracing to the console.
 TEST_F(ObservabilityTest, DesignTest1SpanTracingToConsole) {
   std::ostringstream console;
   Options o = options_with_env({});
@@ -61,7 +61,7 @@ TEST_F(ObservabilityTest, DesignTest1SpanTracingToConsole) {
   EXPECT_EQ(j["resource"]["attributes"]["service.name"], "adminara");
 }
 
-// The design's "Test 3": a traced job of 50 ms.
+// A traced job of 50 ms.
 TEST_F(ObservabilityTest, DesignTest3TraceAsyncJob) {
   Options o = options_with_env({{"OTEL_TRACES_EXPORTER", "memory"}});
   Observability& obs = init_observability(o);

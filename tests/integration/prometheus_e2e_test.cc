@@ -1,6 +1,7 @@
 // End to end with the real tools: init_observability() starts the /metrics endpoint, a known
 // workload is recorded, promtool accepts what the endpoint serves, and a real Prometheus server
-// scraping it answers the design's four Grafana queries with the values the workload implies.
+// scraping it answers the four AdminAra queries (docs/metrics.md) with the values the workload
+// implies.
 #include <gtest/gtest.h>
 #include <httplib.h>
 

@@ -3,11 +3,11 @@
 // loaded, every `for:` shortened), an Alertmanager configured by deploy/alertmanager's renderer
 // whose Telegram receiver points at a loopback stub of the Telegram Bot API.
 //
-// It checks what the issue promises: the design's four queries return values consistent with what
-// the load generator sent (exactly, for counts and sums); every PromQL expression of the dashboard
-// and the alert rules evaluates and returns data; job spans are exported; no TURN secret appears
-// in any span or log line; a rule made to fire reaches the Telegram stub as a sendMessage; SIGTERM
-// exits 0 with every request's span flushed.
+// It checks what the issue promises: the four AdminAra queries (docs/metrics.md) return values
+// consistent with what the load generator sent (exactly, for counts and sums); every PromQL
+// expression of the dashboard and the alert rules evaluates and returns data; job spans are
+// exported; no TURN secret appears in any span or log line; a rule made to fire reaches the
+// Telegram stub as a sendMessage; SIGTERM exits 0 with every request's span flushed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -268,7 +268,7 @@ TEST_F(ServerEndToEnd, TrafficMetricsAlertsAndShutdownAgainstRealPrometheusAndAl
       30s))
       << "webrtc_connection_time_count never reached " << sent["connected"];
 
-  // The design's four queries.
+  // The four AdminAra queries.
   const double p95 =
       scalar(prometheus.query("histogram_quantile(0.95, rate(webrtc_connection_time_bucket[5m]))"));
   EXPECT_GT(p95, 5000) << "half the connections took 6-12 s";

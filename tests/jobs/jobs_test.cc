@@ -1,8 +1,8 @@
 // Queue, Worker and Scheduler on each backend (in-memory, and Redis on a private redis-server):
-// the design's job-tracing examples, retries and backoff, priorities, delays, dedup ids,
-// pause/resume, concurrency, timeouts, close, retention, the stalled path through the backend
-// interface, schedules and metrics. Time-based behaviour runs on a ManualClock: no test sleeps
-// through a delay (except Redis' lock expiries, which run on Redis' own clock).
+// the job-tracing examples (a 50 ms job, TURN rotation), retries and backoff, priorities, delays,
+// dedup ids, pause/resume, concurrency, timeouts, close, retention, the stalled path through the
+// backend interface, schedules and metrics. Time-based behaviour runs on a ManualClock: no test
+// sleeps through a delay (except Redis' lock expiries, which run on Redis' own clock).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -28,6 +28,7 @@ using testing::find_metric;
 using testing::find_point;
 using ::testing::HasSubstr;
 using testing::JobsEnv;
+using testing::scrape_text;
 using testing::str_attr;
 using testing::wait_until;
 
@@ -696,6 +697,22 @@ TEST_P(JobsSchedule, CronRunsOnTheManualClock) {
   w.close();
 }
 
+// A scheduler knows its job names before any run: their counters exist at 0 from upsert on.
+TEST_P(JobsSchedule, UpsertMakesTheJobCountersExistAtZero) {
+  JobsEnv env;
+  Queue queue("nightly", env.queue_options());
+  Scheduler s(queue);
+  s.init([](Scheduler& sc) { sc.upsert("report", {.job_name = "report", .cron = "0 3 * * *"}); });
+  const std::string text = scrape_text(env.meter_provider);
+  EXPECT_THAT(text, HasSubstr("\njobs_completed_total{job_name=\"report\",queue=\"nightly\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("\njobs_failed_total{job_name=\"report\",queue=\"nightly\"} 0\n"));
+  // Bound, not added to: no exemplar points at the scheduler.init span.
+  std::string om;
+  prometheus::render(Resource(), env.meter_provider.collect(), prometheus::Format::kOpenMetrics1,
+                     {.scope_labels = false, .target_info = false}, om);
+  EXPECT_THAT(om, HasSubstr("\njobs_failed_total{job_name=\"report\",queue=\"nightly\"} 0\n"));
+}
+
 TEST_P(JobsSchedule, UpdateListRemoveAndErrors) {
   JobsEnv env;
   Queue queue("sched2", env.queue_options());
@@ -779,6 +796,30 @@ TEST_P(Jobs, MetricsAreRecorded) {
   EXPECT_EQ(depth_of("waiting"), 0);
   EXPECT_EQ(depth_of("active"), 0);
   EXPECT_EQ(depth_of("prioritized"), 0);
+}
+
+// A job name that never failed shows jobs_failed_total 0, not a missing series (the Grafana
+// dashboard's job-failure panels and the AdminAraJobsFailing alert read it); likewise
+// jobs_completed_total for a name that never completed.
+TEST_P(Jobs, JobCountersExistAtZeroFromTheFirstJobOfAName) {
+  JobsEnv env;
+  Queue queue("healthy", env.queue_options());
+  Worker worker(queue, [](Job& job) -> Json {
+    if (job.name == "bad") throw std::runtime_error("no");
+    return nullptr;
+  });
+  queue.add("good");
+  ASSERT_TRUE(wait_until([&] { return queue.counts().completed == 1; }));
+  std::string text = scrape_text(env.meter_provider);
+  EXPECT_THAT(text, HasSubstr("\njobs_completed_total{job_name=\"good\",queue=\"healthy\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\njobs_failed_total{job_name=\"good\",queue=\"healthy\"} 0\n"));
+  queue.add("bad");
+  ASSERT_TRUE(wait_until([&] { return queue.counts().failed == 1; }));
+  worker.close();
+  text = scrape_text(env.meter_provider);
+  EXPECT_THAT(text, HasSubstr("\njobs_completed_total{job_name=\"bad\",queue=\"healthy\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("\njobs_failed_total{job_name=\"bad\",queue=\"healthy\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\njobs_failed_total{job_name=\"good\",queue=\"healthy\"} 0\n"));
 }
 
 TEST_P(Jobs, WaitTimeCountsFromReadyToStart) {

@@ -16,6 +16,7 @@
 #include "adminara/obs/jobs.h"
 #include "adminara/obs/metrics.h"
 #include "adminara/obs/tracer.h"
+#include "export/prometheus/text_format.h"
 #include "tests/common/redis_server.h"
 
 namespace adminara::obs::jobs::testing {
@@ -129,6 +130,15 @@ inline const PointData* find_point(const MetricData& m, const std::vector<KeyVal
     if (all) return &p;
   }
   return nullptr;
+}
+
+/// What /metrics would show for `provider` (text format 0.0.4), without the scope labels and
+/// target_info: `jobs_failed_total{job_name="x",queue="q"} 0`.
+inline std::string scrape_text(MeterProvider& provider) {
+  std::string out;
+  prometheus::render(Resource(), provider.collect(), prometheus::Format::kText004,
+                     {.scope_labels = false, .target_info = false}, out);
+  return out;
 }
 
 }  // namespace adminara::obs::jobs::testing

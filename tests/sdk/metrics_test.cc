@@ -213,6 +213,20 @@ TEST(Metrics, BoundHandlesRecordIntoTheirSeries) {
   EXPECT_EQ(sum_of(*find_metric(data, "u")), 0);
 }
 
+// Binding alone makes a series exist, at 0: the way to show label sets known up front before
+// their first measurement.
+TEST(Metrics, BindingCreatesTheSeriesAtZero) {
+  MeterProvider provider;
+  Meter m = provider.get_meter("test");
+  m.create_counter("c").bind({{"reason", "full"}});
+  m.create_histogram("h").bind();
+  auto data = provider.collect();
+  ASSERT_NE(find_metric(data, "c"), nullptr);
+  ASSERT_EQ(find_metric(data, "c")->points.size(), 1u);
+  EXPECT_EQ(sum_of(*find_metric(data, "c"), {{"reason", "full"}}), 0);
+  EXPECT_EQ(histogram_of(*find_metric(data, "h")).count, 0u);
+}
+
 TEST(Metrics, GaugeKeepsTheLastValue) {
   MeterProvider provider;
   Gauge g = provider.get_meter("test").create_gauge("temp");

@@ -1,4 +1,5 @@
-// OTLP exporter settings from the environment: endpoint rules (facts brief 3.3), headers,
+// OTLP exporter settings from the environment: endpoint rules (the OTel specification's
+// protocol/exporter.md), headers,
 // protocol, compression, timeouts, TLS files, the metric reader and temporality.
 #include "sdk/config/otlp_config.h"
 

@@ -48,7 +48,7 @@ ProfilerOptions with_clock(const FakeClock& clock, ProfilerOptions o = {}) {
   return o;
 }
 
-// The design's "Test 2": an operation of 150 ms, on the real clock.
+// A heavy operation of 150 ms is a bottleneck, on the real clock.
 TEST(Profiler, DesignTest2HeavyOperationIsABottleneck) {
   PerformanceProfiler profiler;
   profiler.mark("start");

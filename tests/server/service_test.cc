@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "export/prometheus/text_format.h"
 #include "service.h"
 #include "tests/common/redis_server.h"
 
@@ -299,6 +300,21 @@ TEST_P(ServiceTest, CleanupExpiresWhatIsPastItsLimitsAndRetentionDeletesOldFinis
   EXPECT_EQ(service->apply_retention()["deleted"], 4);
   EXPECT_EQ(api_status([&] { service->status(assigned.id); }), 404);
   EXPECT_EQ(service->status(live.id).first.state, TicketState::kWaiting);  // unfinished stays
+}
+
+// Counters whose labels are known up front are on /metrics at 0 before their first event, so
+// the dashboard's rates read 0 rather than no data.
+TEST_P(ServiceTest, CountersExistAtZeroBeforeTheirFirstEvent) {
+  std::string text;
+  obs::prometheus::render(obs::Resource(), provider.collect(), obs::prometheus::Format::kText004,
+                          {.scope_labels = false, .target_info = false}, text);
+  EXPECT_THAT(text, HasSubstr("\nadminara_tickets_created_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("\nadminara_calls_ended_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("\nadminara_turn_credentials_issued_total 0\n"));
+  for (const char* reason : {"wait_timeout", "connect_timeout", "call_timeout"}) {
+    EXPECT_THAT(text, HasSubstr("\nadminara_tickets_expired_total{reason=\"" + std::string(reason) +
+                                "\"} 0\n"));
+  }
 }
 
 TEST_P(ServiceTest, GaugesReadTheStore) {

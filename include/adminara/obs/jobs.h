@@ -1,5 +1,5 @@
-// Background jobs: queues, workers and repeat schedules, every job traced and timed (the design's
-// BullMQ part in C++).
+// Background jobs: queues, workers and repeat schedules, every job traced and timed (BullMQ's
+// Queue, Worker and job schedulers in C++; docs/jobs.md).
 //
 //   namespace jobs = adminara::obs::jobs;
 //   jobs::Queue queue("maintenance");
@@ -162,7 +162,8 @@ struct CloseResult {
 
 /// Takes jobs from one queue and runs them, at most `concurrency` at a time, from the
 /// constructor until close(). Failed attempts with attempts left go back with their backoff;
-/// jobs over their timeout fail; scheduled runs create their schedule's next run.
+/// jobs over their timeout fail; scheduled runs create their schedule's next run. The first job
+/// of each name makes its jobs_completed and jobs_failed series exist (at 0 until counted).
 /// Thread-safety: close() may be called from any thread (not from a processor).
 class Worker {
  public:
@@ -216,7 +217,8 @@ class Scheduler {
   void init(const std::function<void(Scheduler&)>& setup);
   /// Creates or updates schedule `id`; an identical definition changes nothing. Returns the
   /// millis of the pending run. Throws ScheduleError for a bad cron expression or interval, or
-  /// when a cron expression never matches, and JobError for an empty id or one with ':'.
+  /// when a cron expression never matches, and JobError for an empty id or one with ':'. The
+  /// job name's jobs_completed and jobs_failed series exist from then on (at 0 until counted).
   TimeMs upsert(std::string_view id, const ScheduleOptions& options);
   /// Removes the schedule and its pending run; false when it did not exist.
   bool remove(std::string_view id);

@@ -109,7 +109,9 @@ class BindableInstrument : public InstrumentHandle {
 }  // namespace detail
 
 /// A handle to one series (an instrument plus an attribute set) whose lookup was done once.
-/// Copyable; valid as long as any copy or the instrument lives.
+/// Copyable; valid as long as any copy or the instrument lives. bind() creates the series, owned
+/// by the instrument: it is exported from then on (a counter at 0) even if the handle is dropped,
+/// so binding the attribute sets known up front shows them before their first measurement.
 class BoundCounter : public detail::BoundSeries {
  public:
   /// Adds `value` (must be finite and >= 0, else ignored and counted).

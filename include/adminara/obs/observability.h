@@ -1,4 +1,4 @@
-// The design's entry points: init_observability() builds the process-wide SDK once from Options
+// The entry points: init_observability() builds the process-wide SDK once from Options
 // and the environment (OTEL_*, ENABLE_TRACING, ...); shutdown() flushes and stops it.
 //
 //   int main() {

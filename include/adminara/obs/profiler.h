@@ -1,5 +1,5 @@
-// PerformanceProfiler: the design's mark / measure / bottlenecks, bounded, thread-safe and cheap
-// enough to leave on in production.
+// PerformanceProfiler: mark / measure / bottlenecks (docs/profiler.md), bounded, thread-safe and
+// cheap enough to leave on in production.
 //
 //   obs::PerformanceProfiler& profiler = obs::get_profiler();   // after init_observability()
 //   profiler.mark("webrtc_start");
@@ -58,7 +58,7 @@ struct Measure {
   double duration_ms = 0;
   /// Wall-clock time of the start of the measured interval (ns since the Unix epoch).
   std::uint64_t start_time_unix_nano = 0;
-  /// Wall-clock time when the measure was taken (the design's `timestamp`).
+  /// Wall-clock time when the measure was taken (the Node profiler's `timestamp`).
   std::uint64_t timestamp_unix_nano = 0;
   /// OS thread id (gettid) of the thread that took the measure.
   std::uint64_t thread_id = 0;

@@ -5,8 +5,9 @@
 //   obs::Context parent = obs::extract(request_headers);       // incoming request
 //   auto span = obs::start_span("handle", {}, {.kind = obs::SpanKind::kServer, .parent = &parent});
 //
-// Validation follows the W3C rules exactly (facts brief section 8): invalid input is ignored
-// (the result has no valid span context, so a new trace starts) and never throws or crashes.
+// Validation follows the W3C rules exactly (W3C Trace Context Level 2, W3C Baggage): invalid
+// input is ignored (the result has no valid span context, so a new trace starts) and never
+// throws or crashes.
 // Thread-safety: pure functions; a carrier is only touched by the calling thread.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Identity of a span as it travels between threads, processes and jobs: trace id, span id, trace
-// flags and W3C tracestate (see W3C Trace Context; facts brief section 8).
+// flags and W3C tracestate (W3C Trace Context, sections 3.2 and 3.3).
 //
 // Thread-safety: immutable value types; safe to copy and read from any thread.
 #pragma once

@@ -1,4 +1,4 @@
-// Tracer provider, tracers and the design's free functions start_span() and trace_async().
+// Tracer provider, tracers and the free functions start_span() and trace_async() (docs/tracing.md).
 //
 //   obs::init_observability("adminara");
 //   auto span = obs::start_span("test.operation", {{"userId", "123"}});

@@ -1,7 +1,8 @@
 // OTLP encoders: span batches and collected metrics to the bodies of OTLP/HTTP requests, in
 // protobuf (ExportTraceServiceRequest / ExportMetricsServiceRequest, written directly in wire
 // format) and in OTLP/JSON (hex ids, integer enums, 64-bit integers as strings, lowerCamelCase;
-// facts brief sections 1.3 and 2). Also reads the partial_success of a response.
+// opentelemetry-proto's docs/specification.md, "JSON Protobuf Encoding", and its trace.proto and
+// metrics.proto). Also reads the partial_success of a response.
 //
 // Spans are grouped by resource, then by instrumentation scope, in order of first appearance;
 // metrics by scope. Empty envelopes are never written.

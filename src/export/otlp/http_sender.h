@@ -1,5 +1,6 @@
 // OtlpHttpSender: posts OTLP request bodies to one endpoint over HTTP or HTTPS (cpp-httplib,
-// keep-alive), with OTLP's failure rules (facts brief section 1.2): 429, 502, 503, 504 and
+// keep-alive), with OTLP's failure rules (opentelemetry-proto's docs/specification.md, OTLP/HTTP
+// "Failures" and "Throttling"): 429, 502, 503, 504 and
 // connection errors are retried with exponential backoff and jitter, honouring Retry-After, all
 // within the caller's deadline; 400 and every other status are not retried; a partial success is
 // logged with its count. Failures are logged at most once per kLogInterval (with the number of

@@ -1,7 +1,7 @@
-// ProtoWriter: appends protobuf wire format (facts brief section 2.1) to a growing buffer, fast
-// enough to encode a million spans a second on one core. Length-delimited fields are written
-// in one pass: open() leaves room for the length (a guess of 1, 2 or 3 bytes), close() writes
-// the real length and, when the guess was wrong, shifts the contents by the difference.
+// ProtoWriter: appends protobuf wire format (protobuf.dev's "Encoding" guide) to a growing
+// buffer, fast enough to encode a million spans a second on one core. Length-delimited fields are
+// written in one pass: open() leaves room for the length (a guess of 1, 2 or 3 bytes), close()
+// writes the real length and, when the guess was wrong, shifts the contents by the difference.
 //
 // Thread-safety: none; one writer per thread. Errors: none (memory exhaustion throws
 // std::bad_alloc like any std::string growth).

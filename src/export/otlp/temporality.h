@@ -1,6 +1,6 @@
 // DeltaConverter: turns the cumulative data MeterProvider::collect() returns into delta
-// temporality where OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE asks for it (facts brief
-// sections 3.3 and 4):
+// temporality where OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE asks for it (the OTel
+// specification's metrics/sdk_exporters/otlp.md):
 //   delta:     Counter, ObservableCounter and Histogram -> delta; up-down counters cumulative
 //   lowmemory: Counter and Histogram -> delta; everything else cumulative
 // Gauges have no temporality. For each series (scope, instrument, attribute set) it keeps the

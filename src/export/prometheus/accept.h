@@ -1,5 +1,5 @@
 // Content negotiation for the Prometheus endpoint: picks the exposition format from a scrape's
-// Accept header (facts brief section 6.2).
+// Accept header (Prometheus' content negotiation docs, docs/instrumenting/content_negotiation.md).
 #pragma once
 
 #include <string_view>

@@ -30,7 +30,8 @@ std::string replace_invalid(std::string_view name, bool allow_colon) {
   return out;
 }
 
-// UCUM units the OpenTelemetry spec and the reference translators map to words (facts 7.2).
+// UCUM units the OpenTelemetry specification ("Prometheus and OpenMetrics Compatibility") and
+// prometheus/otlptranslator map to words.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 27> kUnitWords{{
     {"d", "days"},         {"h", "hours"},         {"min", "minutes"},
     {"s", "seconds"},      {"ms", "milliseconds"}, {"us", "microseconds"},

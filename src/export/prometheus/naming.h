@@ -1,5 +1,6 @@
 // OpenTelemetry -> Prometheus naming: metric and label names, unit words, and the escaping of
-// label values and HELP text (facts brief sections 5, 6 and 7.2/7.4).
+// label values and HELP text (Prometheus' exposition format docs, OpenMetrics 1.0, and the OTel
+// specification's "Prometheus and OpenMetrics Compatibility" page).
 //
 // All functions are pure and thread-safe. They accept any bytes; escaping functions replace
 // invalid UTF-8 with U+FFFD so the exposition stays valid UTF-8.

@@ -96,7 +96,8 @@ class LabelNames {
   std::vector<std::string> names_;
 };
 
-// Appends an attribute value stringified per facts 7.4: strings as they are, bools and numbers
+// Appends an attribute value stringified as the OTel specification's "Prometheus and OpenMetrics
+// Compatibility" page asks for non-string attributes: strings as they are, bools and numbers
 // as JSON, non-finite doubles as NaN / Infinity / -Infinity, arrays as JSON arrays.
 void append_attribute_value(std::string& out, const AttributeValue& v, std::string& scratch) {
   if (const auto* s = v.get_if<std::string>()) {

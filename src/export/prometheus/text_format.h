@@ -1,5 +1,6 @@
 // Renders collected metrics (MetricData) as a Prometheus scrape body, in the text exposition
-// format 0.0.4 or OpenMetrics 1.0 text (facts brief sections 5-7).
+// format 0.0.4 or OpenMetrics 1.0 text (Prometheus' exposition format docs, the OpenMetrics 1.0
+// specification, and the OTel specification's "Prometheus and OpenMetrics Compatibility" page).
 //
 // Mapping, in short: monotonic cumulative sums -> counter (`<name>_total`); non-monotonic sums and
 // gauges -> gauge; explicit-bucket histograms -> histogram (`_bucket` cumulative with `+Inf`,

@@ -1,8 +1,9 @@
 // The Redis backend's Lua scripts: each QueueBackend operation that changes state is one script,
 // so it is atomic against our other workers and against Node BullMQ workers on the same keys.
-// Written from the data contracts in shared/docs/reference/bullmq-protocol.md (key names and
-// types, job hash fields, scores, marker members, event fields); BullMQ's own scripts are not
-// used. Every script takes KEYS[1] = `<prefix>meta` and ARGV[1] = the queue prefix
+// Written from BullMQ 6.7.0's data contracts (docs/jobs.md, "Layout"; BullMQ's src/commands/*.lua,
+// such as moveToActive-11.lua and moveToFinished-14.lua: key names and types, job hash fields,
+// scores, marker members, event fields); BullMQ's own scripts are not used. Every script takes
+// KEYS[1] = `<prefix>meta` and ARGV[1] = the queue prefix
 // (`bull:<queue>:`); the argument lists are documented at each script in scripts.cc.
 #pragma once
 

@@ -1,8 +1,8 @@
-// Reading configuration from environment variables with OpenTelemetry's parsing rules
-// (facts brief section 3.1): empty = unset; booleans are case-insensitive true/false; integers,
-// durations and timeouts in milliseconds; enums case-insensitive. Every value that cannot be used
-// produces one warning naming the variable, the value and what is accepted, and the default is
-// used instead.
+// Reading configuration from environment variables with OpenTelemetry's parsing rules (the OTel
+// specification's configuration/sdk-environment-variables.md): empty = unset; booleans are
+// case-insensitive true/false; integers, durations and timeouts in milliseconds; enums
+// case-insensitive. Every value that cannot be used produces one warning naming the variable, the
+// value and what is accepted, and the default is used instead.
 //
 // Values are trimmed of surrounding ASCII whitespace before they are parsed (a `.env` file line
 // such as `ENABLE_TRACING=true ` still works); a value that is empty after trimming is unset.

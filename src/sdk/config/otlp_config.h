@@ -1,4 +1,5 @@
-// The OTLP exporters' settings from the environment (facts brief section 3.3): endpoint, headers,
+// The OTLP exporters' settings from the environment (the OTel specification's
+// protocol/exporter.md): endpoint, headers,
 // timeout, protocol, compression and TLS files per signal, with the signal-specific variable
 // (OTEL_EXPORTER_OTLP_TRACES_* / _METRICS_*) winning over the generic OTEL_EXPORTER_OTLP_*; and
 // the metric reader's interval, timeout and temporality preference. docs/configuration.md lists

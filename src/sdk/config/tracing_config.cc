@@ -195,7 +195,8 @@ TracingConfig load_tracing_config(const Options& options, EnvReader& env) {
   TracingConfig config;
   config.deployment_environment = deployment_environment_from(env);
   // OTEL_SDK_DISABLED turns the whole SDK off and wins over everything, code included: it is the
-  // operator's switch. ENABLE_TRACING is the design's default-on switch, which code overrides.
+  // operator's switch. ENABLE_TRACING is AdminAra's default-on switch (docs/configuration.md),
+  // which code overrides.
   const bool sdk_disabled = env.get_bool("OTEL_SDK_DISABLED", false);
   const bool tracing =
       options.enable_tracing ? *options.enable_tracing : env.get_bool("ENABLE_TRACING", true);

@@ -1,5 +1,6 @@
-// ProcessStats: the Prometheus standard process metrics of this process on Linux (facts brief
-// section 10), read from procfs. A value that cannot be read or parsed is left empty so the caller
+// ProcessStats: the Prometheus standard process metrics of this process on Linux (Prometheus'
+// "Writing client libraries" docs, "Process metrics"; as client_golang's process collector reads
+// them), read from procfs. A value that cannot be read or parsed is left empty so the caller
 // omits that metric instead of exporting a bogus value.
 //
 // Sources: /proc/self/stat (cpu, memory, threads, start time relative to boot), the `btime` line of
