@@ -115,11 +115,9 @@ class ObservabilityImpl final : public Observability {
   }
 
   TracerProvider& tracer_provider() override { return provider_; }
-  Tracer tracer() override { return tracer_; }
   MeterProvider& meter_provider() override { return meters_; }
-  Meter meter() override { return meter_; }
-  const AdminAraMetrics& metrics() const override { return metrics_; }
-  PerformanceProfiler& profiler() override { return profiler_; }
+  Meter meter() const { return meter_; }
+  PerformanceProfiler& profiler() { return profiler_; }
   int prometheus_port() const override { return server_ ? server_->port() : 0; }
   std::string render_metrics(bool openmetrics) override {
     std::string out;

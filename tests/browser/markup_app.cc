@@ -39,7 +39,8 @@ int main() {
     auto m = obs::get_profiler().scope("<img src=x onerror=\"window.__xss='measure'\">");
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  for (int i = 0; i < 20; ++i) o.metrics().webrtc_connection_time.record(100 + i);
+  for (int i = 0; i < 20; ++i)
+    obs::create_metrics(obs::get_meter()).webrtc_connection_time.record(100 + i);
 
   jobs::Queue queue("<b>queue</b>");
   jobs::Worker worker(queue, [](jobs::Job&) -> jobs::Json {

@@ -228,12 +228,13 @@ TEST_F(DebugPagesTest, TracezShowsEndedRunningAndSampledSpans) {
 TEST_F(DebugPagesTest, MetriczSamplesOnItsThread) {
   Options opts = options_with_env({});
   opts.debug_pages_interval = 100ms;
-  Observability& o = init_observability(opts);
-  for (int i = 0; i < 5; ++i) o.metrics().webrtc_connection_time.record(250);
+  init_observability(opts);
+  const AdminAraMetrics metrics = create_metrics(get_meter());
+  for (int i = 0; i < 5; ++i) metrics.webrtc_connection_time.record(250);
   json metric;
   ASSERT_TRUE(eventually([&] {
     // Keep recording so that some interval has values.
-    o.metrics().webrtc_connection_time.record(250);
+    metrics.webrtc_connection_time.record(250);
     const json all = get_json("/debug/api/metricz");
     if (all["metrics"].empty()) return false;
     metric = all["metrics"][0];  // the AdminAra metrics come first

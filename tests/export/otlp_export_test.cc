@@ -512,7 +512,7 @@ TEST(OtlpInit, TracesAndMetricsReachTheCollectorAndShutdownFlushes) {
   EXPECT_EQ(obs.span_exporter_names(), std::vector<std::string>{"otlp"});
   EXPECT_EQ(obs.prometheus_port(), 0);
   start_span("e2e.operation", {{"userId", "123"}}).end();
-  obs.metrics().queue_wait_time.record(12);
+  create_metrics(get_meter()).queue_wait_time.record(12);
   shutdown();
   bool saw_span = false;
   bool saw_metric = false;
@@ -549,7 +549,7 @@ TEST(OtlpInit, PrometheusAndOtlpRunTogether) {
                                                 {"OTEL_EXPORTER_PROMETHEUS_PORT", "0"}}));
   EXPECT_GT(obs.prometheus_port(), 0);
   EXPECT_EQ(obs.span_exporter_names(), (std::vector<std::string>{"otlp", "memory"}));
-  obs.metrics().job_processing_time.record(5);
+  create_metrics(get_meter()).job_processing_time.record(5);
   start_span("both").end();
   EXPECT_NE(obs.render_metrics().find("job_processing_time_bucket"), std::string::npos);
   EXPECT_TRUE(force_flush());  // spans and metrics, synchronously

@@ -37,15 +37,10 @@ class Observability {
  public:
   virtual ~Observability() = default;
   virtual TracerProvider& tracer_provider() = 0;
-  /// The tracer named after the service (what start_span() uses).
-  virtual Tracer tracer() = 0;
+  /// The meters' provider, for collecting its data directly (MeterProvider::collect()). The
+  /// service's meter is get_meter(), its tracer is what start_span() uses, its profiler is
+  /// get_profiler(), and create_metrics(get_meter()) returns the AdminAra metrics.
   virtual MeterProvider& meter_provider() = 0;
-  /// The meter named after the service (what get_meter() returns).
-  virtual Meter meter() = 0;
-  /// The AdminAra metrics on meter(); `active_spans` is maintained by the tracer.
-  virtual const AdminAraMetrics& metrics() const = 0;
-  /// The global profiler (what get_profiler() returns); records into meter().
-  virtual PerformanceProfiler& profiler() = 0;
   /// The port the Prometheus endpoint listens on, or 0 when it is not running.
   virtual int prometheus_port() const = 0;
   /// What a scrape of /metrics returns now (text format 0.0.4, or OpenMetrics 1.0).
