@@ -17,6 +17,7 @@ using ::testing::ElementsAre;
 using testing::EnvMap;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Pair;
 using testing::reader_for;
 
@@ -131,13 +132,15 @@ TEST(OtlpConfig, HeadersArePercentDecodedPairs) {
 TEST(OtlpConfig, BadHeadersRejectTheWholeVariable) {
   std::string error;
   EXPECT_FALSE(parse_otlp_headers("a=1,novalue", &error));
-  EXPECT_EQ(error, "member \"novalue\" has no '='");
+  EXPECT_EQ(error, "member 2 has no '='");
   EXPECT_FALSE(parse_otlp_headers("=v", &error));
-  EXPECT_EQ(error, "member \"=v\" has an empty key");
+  EXPECT_EQ(error, "member 1 has an empty key");
   EXPECT_FALSE(parse_otlp_headers("bad key=v", &error));
-  EXPECT_EQ(error, "the key \"bad key\" is not an HTTP header name");
+  EXPECT_EQ(error,
+            "the key of member 1 is not an HTTP header name (letters, digits and "
+            "!#$%&'*+-.^_`|~)");
   EXPECT_FALSE(parse_otlp_headers("k=%zz", &error));
-  EXPECT_THAT(error, HasSubstr("bad percent-escape \"%zz\""));
+  EXPECT_EQ(error, "the value of \"k\" has a bad percent-escape (expected % and two hex digits)");
   EXPECT_FALSE(parse_otlp_headers("k=a%0d%0aInjected: 1", &error));  // header injection
   EXPECT_THAT(error, HasSubstr("contains CR, LF or NUL"));
   EXPECT_FALSE(parse_otlp_headers("k=a%00b", &error));
@@ -145,10 +148,35 @@ TEST(OtlpConfig, BadHeadersRejectTheWholeVariable) {
   const Loaded l = load({{"OTEL_EXPORTER_OTLP_HEADERS", "ok=1,broken"}});
   EXPECT_THAT(l.config.headers, IsEmpty());
   EXPECT_THAT(l.warnings,
-              ElementsAre("OTEL_EXPORTER_OTLP_HEADERS=\"ok=1,broken\" is rejected: member "
-                          "\"broken\" has no '='; accepted: comma-separated key=value pairs "
-                          "(keys are HTTP header names, values percent-encoded as %XX where "
-                          "needed); ignoring the whole variable"));
+              ElementsAre("OTEL_EXPORTER_OTLP_HEADERS is rejected: member 2 has no '='; "
+                          "accepted: comma-separated key=value pairs (keys are HTTP header "
+                          "names, values percent-encoded as %XX where needed); ignoring the "
+                          "whole variable"));
+}
+
+// Headers carry credentials: no warning about them may repeat a value, a malformed member, or
+// a key that is not a header name (a token pasted in the wrong place).
+TEST(OtlpConfig, HeaderWarningsNeverShowASecret) {
+  const std::string token = "s3cr3t-T0ken";
+  for (const std::string& value :
+       {"Authorization=Bearer%20" + token + ",broken", "Authorization Bearer " + token,
+        "Authorization=Bearer " + token + "%zz", "x=1,Bearer " + token + "=1",
+        "Authorization=Bearer%0d%0a" + token, "=" + token}) {
+    const Loaded l = load({{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", value}});
+    ASSERT_EQ(l.warnings.size(), 1u) << value;
+    EXPECT_THAT(l.warnings[0], Not(HasSubstr(token))) << l.warnings[0];
+    EXPECT_THAT(l.warnings[0], Not(HasSubstr("Bearer"))) << l.warnings[0];
+    EXPECT_THAT(l.warnings[0], HasSubstr("OTEL_EXPORTER_OTLP_TRACES_HEADERS is rejected"));
+  }
+}
+
+TEST(OtlpConfig, EndpointWarningsHideUserInformationAndQueries) {
+  const Loaded l = load({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:pa55@collector:4318/x"},
+                         {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://c/v1/traces?key=pa55"}});
+  ASSERT_EQ(l.warnings.size(), 2u);
+  for (const auto& w : l.warnings) EXPECT_THAT(w, Not(HasSubstr("pa55"))) << w;
+  EXPECT_THAT(l.warnings[0], HasSubstr("\"https://***@collector:4318/x\""));
+  EXPECT_THAT(l.warnings[1], HasSubstr("\"ftp://c/v1/traces?***\""));
 }
 
 TEST(OtlpConfig, SignalVariablesWinOverGenericOnes) {

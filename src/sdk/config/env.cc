@@ -282,16 +282,21 @@ std::optional<std::vector<std::string>> EnvReader::parse_list(
 std::string for_each_list_member(
     std::string_view list,
     const std::function<std::string(std::string_view key, std::string_view value,
-                                    std::string_view whole)>& member) {
+                                    std::string_view whole)>& member,
+    bool secret_values) {
   std::string_view rest = list;
+  int index = 0;
   while (true) {
     const auto comma = rest.find(',');
     const std::string_view whole = trim_whitespace(rest.substr(0, comma));
     if (!whole.empty()) {
+      ++index;
+      const std::string name =
+          secret_values ? "member " + std::to_string(index) : "member " + quoted(whole);
       const auto eq = whole.find('=');
-      if (eq == std::string_view::npos) return "member " + quoted(whole) + " has no '='";
+      if (eq == std::string_view::npos) return name + " has no '='";
       const std::string_view key = trim_whitespace(whole.substr(0, eq));
-      if (key.empty()) return "member " + quoted(whole) + " has an empty key";
+      if (key.empty()) return name + " has an empty key";
       std::string problem = member(key, trim_whitespace(whole.substr(eq + 1)), whole);
       if (!problem.empty()) return problem;
     }

@@ -98,11 +98,13 @@ bool percent_decode(std::string_view in, std::string& out, std::string& bad);
 /// written): members are trimmed and empty ones skipped; `member(key, value, whole)` gets the
 /// trimmed key (never empty), the trimmed raw value and the whole member. Returns the first
 /// problem: a member without '=' or with an empty key, or the non-empty message `member`
-/// returned; an empty string when the whole list was read.
+/// returned; an empty string when the whole list was read. With `secret_values` (header lists,
+/// whose values carry tokens) the messages name a member by its position, never its text.
 std::string for_each_list_member(
     std::string_view list,
     const std::function<std::string(std::string_view key, std::string_view value,
-                                    std::string_view whole)>& member);
+                                    std::string_view whole)>& member,
+    bool secret_values = false);
 
 /// The message for a list member with a bad %XX escape (percent_decode's `bad`).
 std::string bad_escape_message(std::string_view member, std::string_view bad);

@@ -41,6 +41,18 @@ std::string var(std::string_view signal_part, std::string_view suffix) {
 
 }  // namespace
 
+std::string redact_url(std::string_view url) {
+  std::string out(trim_whitespace(url));
+  const auto scheme = out.find("://");
+  const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto path_at = out.find_first_of("/?#", start);
+  const auto at = out.rfind('@', path_at == std::string::npos ? out.size() : path_at);
+  if (at != std::string::npos && at >= start) out.replace(start, at - start, "***");
+  const auto query = out.find_first_of("?#", start);
+  if (query != std::string::npos) out.replace(query + 1, std::string::npos, "***");
+  return out;
+}
+
 std::string OtlpEndpoint::origin() const {
   const bool v6 = host.find(':') != std::string::npos;
   return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -129,12 +141,23 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_otlp_heade
   std::vector<std::pair<std::string, std::string>> out;
   std::string decoded;
   std::string bad;
+  // The messages never quote a value, nor a key that is not a header name (it may be a mangled
+  // token): they name the member by its position and a valid key by itself.
+  int index = 0;
   std::string problem = for_each_list_member(
-      value, [&](std::string_view key, std::string_view raw_value, std::string_view whole) {
+      value,
+      [&](std::string_view key, std::string_view raw_value, std::string_view) -> std::string {
+        ++index;
         for (char c : key) {
-          if (!is_token_char(c)) return "the key " + quoted(key) + " is not an HTTP header name";
+          if (!is_token_char(c)) {
+            return "the key of member " + std::to_string(index) +
+                   " is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)";
+          }
         }
-        if (!percent_decode(raw_value, decoded, bad)) return bad_escape_message(whole, bad);
+        if (!percent_decode(raw_value, decoded, bad)) {
+          return "the value of " + quoted(key) +
+                 " has a bad percent-escape (expected % and two hex digits)";
+        }
         if (decoded.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
           return "the value of " + quoted(key) + " contains CR, LF or NUL once decoded";
         }
@@ -147,7 +170,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_otlp_heade
           out.emplace_back(std::string(key), decoded);
         }
         return std::string();
-      });
+      },
+      /*secret_values=*/true);
   if (!problem.empty()) {
     if (error != nullptr) *error = std::move(problem);
     return std::nullopt;
@@ -168,7 +192,7 @@ OtlpExporterConfig load_otlp_exporter_config(EnvReader& env, OtlpSignal signal) 
   if (const auto v = env.raw(base_var); v && !trim_whitespace(*v).empty()) {
     base = parse_otlp_endpoint(*v, &error);
     if (!base) {
-      env.warn(base_var + "=" + quoted(*v) + " is not a usable URL: " + error +
+      env.warn(base_var + "=" + quoted(redact_url(*v)) + " is not a usable URL: " + error +
                "; accepted: an http:// or https:// URL such as http://collector:4318; using the "
                "default " +
                std::string(kDefaultEndpoint));
@@ -185,7 +209,7 @@ OtlpExporterConfig load_otlp_exporter_config(EnvReader& env, OtlpSignal signal) 
         e->path = "/" + e->path;
       c.endpoint = *e;
     } else {
-      env.warn(signal_var + "=" + quoted(*v) + " is not a usable URL: " + error +
+      env.warn(signal_var + "=" + quoted(redact_url(*v)) + " is not a usable URL: " + error +
                "; accepted: an http:// or https:// URL, used as given (e.g. "
                "http://collector:4318/v1/" +
                lower_sig + "); using " + from_base.url());
@@ -208,7 +232,8 @@ OtlpExporterConfig load_otlp_exporter_config(EnvReader& env, OtlpSignal signal) 
       c.headers = std::move(*h);
       break;
     }
-    env.warn(name + "=" + quoted(*v) + " is rejected: " + error +
+    // The value is not printed: headers carry credentials (Authorization, API keys).
+    env.warn(name + " is rejected: " + error +
              "; accepted: comma-separated key=value pairs (keys are HTTP header names, values "
              "percent-encoded as %XX where needed); ignoring the whole variable");
   }

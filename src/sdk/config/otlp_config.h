@@ -37,6 +37,10 @@ struct OtlpEndpoint {
 /// rejected. nullopt (and `error` set) when it is not usable.
 std::optional<OtlpEndpoint> parse_otlp_endpoint(std::string_view url, std::string* error);
 
+/// `url` for a warning: user information (`user:password@`) and everything after `?` or `#`
+/// replaced by `***`, since either may carry a credential.
+std::string redact_url(std::string_view url);
+
 /// The URL an exporter posts to. A signal endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is used as
 /// given, except that an empty path becomes "/"; a base endpoint (OTEL_EXPORTER_OTLP_ENDPOINT)
 /// gets "v1/traces" or "v1/metrics" appended after making sure its path ends with '/'.
