@@ -233,6 +233,10 @@ struct HttpServer::Impl {
   asio::awaitable<bool> write(Stream& stream, http::response<Body>& msg);
   template <class Stream>
   asio::awaitable<void> close_after_error(Stream& stream);
+  // The basic-auth user for an Authorization value: "" when the credentials are missing or
+  // wrong, nullopt when stop() force-closed the connection meanwhile.
+  asio::awaitable<std::optional<std::string>> authorize(const std::shared_ptr<Session>& s,
+                                                        std::string_view authorization);
   asio::awaitable<bool> run_off_thread(const std::shared_ptr<Session>& s, IoRuntime& pool,
                                        std::function<void()> work);
   std::shared_ptr<const Route> find_route(std::string_view path) const;
@@ -540,6 +544,26 @@ asio::awaitable<void> HttpServer::Impl::close_after_error(Stream& stream) {
   }
 }
 
+asio::awaitable<std::optional<std::string>> HttpServer::Impl::authorize(
+    const std::shared_ptr<Session>& s, std::string_view authorization) {
+  std::optional<BasicCredentials> parsed = parse_basic_authorization(authorization);
+  if (!parsed) co_return std::string();
+  auto creds = std::make_shared<BasicCredentials>(std::move(*parsed));
+  std::optional<bool> ok = authenticator->cached(creds->user, creds->password);
+  if (!ok) {
+    // bcrypt off the event loop, one at a time on the auth thread: a flood of wrong passwords
+    // queues there (bounded by max_connections) while cached credentials are answered here.
+    auto result = std::make_shared<bool>(false);
+    std::function<void()> work = [auth = authenticator, creds, result] {
+      *result = auth->verify(creds->user, creds->password);
+    };
+    if (!co_await run_off_thread(s, *auth_pool, std::move(work))) co_return std::nullopt;
+    ok = *result;
+  }
+  OPENSSL_cleanse(creds->password.data(), creds->password.size());
+  co_return *ok ? creds->user : std::string();
+}
+
 template <class Stream>
 asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Session>& s,
                                                        Stream& stream, const std::string& remote,
@@ -686,25 +710,10 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
     } else {
       bool authorized = true;
       if (authenticator) {
-        authorized = false;
-        if (auto creds = parse_basic_authorization(req.header("Authorization"))) {
-          if (std::optional<bool> hit = authenticator->cached(creds->user, creds->password)) {
-            authorized = *hit;
-          } else {
-            auto result = std::make_shared<bool>(false);
-            auto shared_creds = std::make_shared<BasicCredentials>(std::move(*creds));
-            const bool done = co_await run_off_thread(
-                s, *auth_pool, [auth = authenticator, shared_creds, result] {
-                  *result = auth->verify(shared_creds->user, shared_creds->password);
-                  OPENSSL_cleanse(shared_creds->password.data(), shared_creds->password.size());
-                });
-            if (!done) co_return;  // force-closed by stop()
-            authorized = *result;
-            creds->user = shared_creds->user;
-          }
-          if (authorized) req.user = creds->user;
-          OPENSSL_cleanse(creds->password.data(), creds->password.size());
-        }
+        std::optional<std::string> user = co_await authorize(s, req.header("Authorization"));
+        if (!user) co_return;  // force-closed by stop()
+        authorized = !user->empty();
+        req.user = std::move(*user);
       }
       if (!authorized) {
         bump(counters.auth_failures);
@@ -726,8 +735,11 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
             res = handler_error("unknown exception");
           }
         } else {
-          auto call = std::make_shared<BlockingCall>(BlockingCall{std::move(req), {}});
-          const bool done = co_await run_off_thread(s, *blocking_pool, [this, call, route] {
+          auto call = std::make_shared<BlockingCall>();
+          call->req = std::move(req);
+          // A named function object, not a temporary in the co_await expression: g++ 12
+          // destroys some such temporaries twice.
+          std::function<void()> work = [this, call, route] {
             try {
               route->handler(call->req, call->res);
             } catch (const std::exception& e) {
@@ -735,7 +747,8 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
             } catch (...) {
               call->res = handler_error("unknown exception");
             }
-          });
+          };
+          const bool done = co_await run_off_thread(s, *blocking_pool, std::move(work));
           if (!done) co_return;
           res = std::move(call->res);
         }
