@@ -662,7 +662,8 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
           break;
       }
       s->busy = true;
-      if (co_await send(stream, res, version == 10 ? 10 : 11, false, false)) {
+      const bool head = parser.is_header_done() && parser.get().method() == http::verb::head;
+      if (co_await send(stream, res, version == 10 ? 10 : 11, head, false)) {
         co_await close_after_error(stream);
       }
       co_return;
@@ -697,7 +698,7 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
     InFlight in_flight_guard{in_flight};
 
     Response res;
-    bool head = false;
+    const bool head = req.method == "HEAD";  // no body in any response to it, errors included
     std::shared_ptr<const Route> route;
     if (limits.max_in_flight != 0 && running >= limits.max_in_flight) {
       bump(counters.in_flight_rejections);
@@ -725,7 +726,6 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
         res = simple_response(405, "Method Not Allowed\n");
         res.headers.set("Allow", route->allow);
       } else {
-        head = req.method == "HEAD";
         if (!route->blocking) {
           try {
             route->handler(req, res);
@@ -779,11 +779,19 @@ void HttpServer::Impl::stop(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu);
   if (stopped) return;
   stopping.store(true);
-  asio::post(acceptor->get_executor(), [this] {
+  if (accept_done) {
+    // No accept loop (never started): nothing else touches the acceptor.
     error_code ec;
     acceptor->close(ec);
-    accept_pause->cancel();
-  });
+  } else {
+    // The loop ends when the close runs (its pending wait fails); stop() waits for that below,
+    // so `this` outlives the posted function.
+    asio::post(acceptor->get_executor(), [this] {
+      error_code ec;
+      acceptor->close(ec);
+      accept_pause->cancel();
+    });
+  }
   for (const auto& s : sessions) {
     asio::post(s->executor, [s] {
       s->closing = true;

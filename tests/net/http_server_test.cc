@@ -223,11 +223,24 @@ TEST(HttpServer, GetHeadAndErrors) {
   EXPECT_EQ(m.header("allow"), "GET, HEAD");
 
   EXPECT_EQ(get(server.port(), "/nope").status, 404);
+  // Errors to HEAD carry no body either (the next response on the connection must parse).
+  {
+    const int fd = connect_to(server.port());
+    ASSERT_TRUE(send_all(fd,
+                         "HEAD /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+                         "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+    std::string pending;
+    Reply none = read_reply(fd, pending, true);
+    EXPECT_EQ(none.status, 404);
+    EXPECT_EQ(none.header("content-length"), "10");  // "Not Found\n"
+    EXPECT_EQ(read_reply(fd, pending).body, "hello \n");
+    ::close(fd);
+  }
   Reply u = http_exchange(server.port(), "BREW /hello HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(u.status, 501);
   EXPECT_EQ(http_exchange(server.port(), "GET nothing HTTP/1.1\r\nHost: t\r\n\r\n").status, 400);
   // Counted once each response is written, which may be just after the client read it.
-  EXPECT_TRUE(eventually([&] { return server.stats().requests_served == 7; }));
+  EXPECT_TRUE(eventually([&] { return server.stats().requests_served == 9; }));
 }
 
 TEST(HttpServer, HandlerErrorsAre500AndTheServerKeepsServing) {
