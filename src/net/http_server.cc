@@ -182,6 +182,11 @@ struct InFlight {
   ~InFlight() { n.fetch_sub(1); }
 };
 
+struct AuthResult {
+  bool ok = false;
+  std::string user;
+};
+
 // A blocking route's request and response, shared with the pool thread that runs the handler
 // so that either side may finish first.
 struct BlockingCall {
@@ -233,10 +238,10 @@ struct HttpServer::Impl {
   asio::awaitable<bool> write(Stream& stream, http::response<Body>& msg);
   template <class Stream>
   asio::awaitable<void> close_after_error(Stream& stream);
-  // The basic-auth user for an Authorization value: "" when the credentials are missing or
-  // wrong, nullopt when stop() force-closed the connection meanwhile.
-  asio::awaitable<std::optional<std::string>> authorize(const std::shared_ptr<Session>& s,
-                                                        std::string_view authorization);
+  // Checks an Authorization value against basic_auth_users; nullopt when stop() force-closed
+  // the connection meanwhile.
+  asio::awaitable<std::optional<AuthResult>> authorize(const std::shared_ptr<Session>& s,
+                                                       std::string_view authorization);
   asio::awaitable<bool> run_off_thread(const std::shared_ptr<Session>& s, IoRuntime& pool,
                                        std::function<void()> work);
   std::shared_ptr<const Route> find_route(std::string_view path) const;
@@ -544,10 +549,10 @@ asio::awaitable<void> HttpServer::Impl::close_after_error(Stream& stream) {
   }
 }
 
-asio::awaitable<std::optional<std::string>> HttpServer::Impl::authorize(
+asio::awaitable<std::optional<AuthResult>> HttpServer::Impl::authorize(
     const std::shared_ptr<Session>& s, std::string_view authorization) {
   std::optional<BasicCredentials> parsed = parse_basic_authorization(authorization);
-  if (!parsed) co_return std::string();
+  if (!parsed) co_return AuthResult{};
   auto creds = std::make_shared<BasicCredentials>(std::move(*parsed));
   std::optional<bool> ok = authenticator->cached(creds->user, creds->password);
   if (!ok) {
@@ -561,7 +566,7 @@ asio::awaitable<std::optional<std::string>> HttpServer::Impl::authorize(
     ok = *result;
   }
   OPENSSL_cleanse(creds->password.data(), creds->password.size());
-  co_return *ok ? creds->user : std::string();
+  co_return AuthResult{*ok, *ok ? creds->user : std::string()};
 }
 
 template <class Stream>
@@ -711,10 +716,10 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
     } else {
       bool authorized = true;
       if (authenticator) {
-        std::optional<std::string> user = co_await authorize(s, req.header("Authorization"));
-        if (!user) co_return;  // force-closed by stop()
-        authorized = !user->empty();
-        req.user = std::move(*user);
+        std::optional<AuthResult> auth = co_await authorize(s, req.header("Authorization"));
+        if (!auth) co_return;  // force-closed by stop()
+        authorized = auth->ok;
+        req.user = std::move(auth->user);
       }
       if (!authorized) {
         bump(counters.auth_failures);
