@@ -1,5 +1,7 @@
 #include "checks.h"
 
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,11 +11,14 @@
 #include <string_view>
 
 #include "adminara/obs/jobs.h"
+#include "adminara/obs/observability.h"
 #include "adminara/obs/propagation.h"
 #include "common/utf8.h"
 #include "export/prometheus/accept.h"
 #include "export/prometheus/server.h"
 #include "jobs/cron.h"
+#include "net/basic_auth.h"
+#include "net/web_config.h"
 #include "sdk/config/otlp_config.h"
 
 namespace adminara::obs::fuzzing {
@@ -275,6 +280,58 @@ int check_otlp_headers(const std::uint8_t* data, std::size_t size) {
   const auto again = config::parse_otlp_headers(encoded, &error);
   require(again.has_value(), "otlp headers: re-encoded headers rejected");
   require(*again == *headers, "otlp headers: round trip changed the headers");
+  return 0;
+}
+
+int check_web_config(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  net::WebConfig config;
+  try {
+    config = net::parse_web_config(text, "/base", "web.yml");
+  } catch (const ConfigError& e) {
+    const std::string_view msg = e.what();
+    require(msg.starts_with("web config web.yml"), "web config: error without the source");
+    require(msg.size() < 4096, "web config: unbounded error message");
+    return 0;
+  }
+  for (const auto& [user, hash] : config.basic_auth_users) {
+    require(net::bcrypt_cost(hash).has_value(), "web config: invalid bcrypt hash accepted");
+    require(user.find(':') == std::string::npos, "web config: user with ':' accepted");
+  }
+  for (const auto& [name, value] : config.headers) {
+    require(value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos,
+            "web config: header value with a line break accepted");
+    require(name == "Strict-Transport-Security" || name == "X-Content-Type-Options" ||
+                name == "X-Frame-Options" || name == "X-XSS-Protection" ||
+                name == "Content-Security-Policy",
+            "web config: header not in exporter-toolkit's list accepted");
+  }
+  if (config.tls) {
+    require(!config.tls->cert_file.empty() || !config.tls->cert.empty(), "web config: no cert");
+    require(!config.tls->key_file.empty() || !config.tls->key.empty(), "web config: no key");
+    require(config.tls->min_version <= config.tls->max_version, "web config: min > max");
+    const bool has_ca = !config.tls->client_ca_file.empty() || !config.tls->client_ca.empty();
+    require(!has_ca || config.tls->client_auth != net::ClientAuth::kNoClientCert,
+            "web config: client CA without client_auth_type");
+  }
+  return 0;
+}
+
+int check_basic_authorization(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  const auto creds = net::parse_basic_authorization(text);
+  if (!creds) return 0;
+  require(creds->user.find(':') == std::string::npos, "basic auth: user with ':'");
+  const std::string raw = creds->user + ":" + creds->password;
+  std::string encoded(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                reinterpret_cast<const unsigned char*>(raw.data()),
+                                static_cast<int>(raw.size()));
+  encoded.resize(static_cast<std::size_t>(n));
+  const auto again = net::parse_basic_authorization("Basic " + encoded);
+  require(again.has_value(), "basic auth: re-encoded credentials rejected");
+  require(again->user == creds->user && again->password == creds->password,
+          "basic auth: round trip changed the credentials");
   return 0;
 }
 

@@ -30,5 +30,12 @@ int check_cron(const std::uint8_t* data, std::size_t size);
 /// and values without CR, LF or NUL, with unique names; re-encoding the result (values
 /// percent-encoded) parses back to the same headers; rejections come with an error message.
 int check_otlp_headers(const std::uint8_t* data, std::size_t size);
+/// exporter-toolkit web configuration (net::parse_web_config): any bytes either parse, with
+/// every accepted hash, header and TLS setting valid, or throw ConfigError naming the source;
+/// never another exception.
+int check_web_config(const std::uint8_t* data, std::size_t size);
+/// `Authorization: Basic` values (net::parse_basic_authorization): accepted values give a user
+/// without ':' whose credentials, encoded again, parse to the same user and password.
+int check_basic_authorization(const std::uint8_t* data, std::size_t size);
 
 }  // namespace adminara::obs::fuzzing

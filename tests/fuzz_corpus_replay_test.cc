@@ -55,6 +55,12 @@ TEST(FuzzCorpusReplay, Cron) {
 TEST(FuzzCorpusReplay, OtlpHeaders) {
   replay("otlp_headers", check_otlp_headers);
 }
+TEST(FuzzCorpusReplay, WebConfig) {
+  replay("web_config", check_web_config);
+}
+TEST(FuzzCorpusReplay, BasicAuthorization) {
+  replay("basic_authorization", check_basic_authorization);
+}
 
 // The checks must also hold for inputs no corpus happens to contain.
 TEST(FuzzCorpusReplay, EmptyInput) {
@@ -64,6 +70,8 @@ TEST(FuzzCorpusReplay, EmptyInput) {
   EXPECT_EQ(check_accept(nullptr, 0), 0);
   EXPECT_EQ(check_cron(nullptr, 0), 0);
   EXPECT_EQ(check_otlp_headers(nullptr, 0), 0);
+  EXPECT_EQ(check_web_config(nullptr, 0), 0);
+  EXPECT_EQ(check_basic_authorization(nullptr, 0), 0);
 }
 
 }  // namespace
