@@ -18,7 +18,7 @@
 #include "export/prometheus/server.h"
 #include "jobs/cron.h"
 #include "net/basic_auth.h"
-#include "net/web_config.h"
+#include "adminara/obs/web_config.h"
 #include "sdk/config/otlp_config.h"
 
 namespace adminara::obs::fuzzing {

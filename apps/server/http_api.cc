@@ -1,20 +1,22 @@
 #include "http_api.h"
 
-#include <httplib.h>
-
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <vector>
+
+#include "adminara/obs/http_server.h"
 
 namespace adminara::server {
 namespace {
 
 using Json = obs::jobs::Json;
 
+namespace net = obs::net;
 using Params = std::vector<std::string>;
-using RouteHandler =
-    std::function<void(const httplib::Request&, httplib::Response&, const Params&)>;
+using RouteHandler = std::function<void(const net::Request&, net::Response&, const Params&)>;
 
 // One route: the method and the template reported as `http.route`, whose `{name}` segments
 // match any non-empty path segment and are passed to the handler in order.
@@ -47,33 +49,18 @@ struct Route {
   }
 };
 
-// What the pre-routing handler started for the request this thread is serving; the
-// post-routing handler finishes it. cpp-httplib serves a connection's requests on one thread,
-// one after another, so a thread_local carries it from one handler to the other.
-struct ActiveScope {
-  explicit ActiveScope(obs::Span& span) : scope(span.activate()) {}
-  obs::Scope scope;
-};
-struct RequestTrace {
-  obs::Span span;
-  std::optional<ActiveScope> scope;
-  std::chrono::steady_clock::time_point start;
-  const Route* route = nullptr;
-  bool active = false;
-};
-thread_local RequestTrace t_request;
-
-void send_json(httplib::Response& res, int status, const Json& body) {
+void send_json(net::Response& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+  res.content_type = "application/json";
+  res.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
+void send_error(net::Response& res, int status, const std::string& message) {
   send_json(res, status, Json{{"error", message}});
 }
 
 // The request body as a JSON object, or ApiError 400 naming what is wrong.
-Json body_object(const httplib::Request& req) {
+Json body_object(const net::Request& req) {
   if (req.body.empty()) throw ApiError(400, "the request body is empty; expected a JSON object");
   Json body = Json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw ApiError(400, "the request body is not valid JSON");
@@ -119,11 +106,14 @@ const std::vector<double>& duration_boundaries() {
 
 struct HttpApi::Impl {
   AdminAraService& service;
-  httplib::Server server;
   obs::Histogram duration;
   std::vector<Route> routes;
   std::string host;
   int port = 0;
+  std::unique_ptr<net::HttpServer> server;
+  std::mutex mu;
+  std::condition_variable stopped_cv;
+  bool stopped = false;  // guarded by mu
 
   Impl(AdminAraService& s, obs::Meter meter)
       : service(s),
@@ -134,7 +124,7 @@ struct HttpApi::Impl {
 
   // Runs `fn`, turning ApiError into its status and message (the span keeps the message as an
   // event; 4xx is the client's error, so the server span's status stays unset).
-  static void guarded(httplib::Response& res, const std::function<void()>& fn) {
+  static void guarded(net::Response& res, const std::function<void()>& fn) {
     try {
       fn();
     } catch (const ApiError& e) {
@@ -150,24 +140,24 @@ struct HttpApi::Impl {
   }
 
   void define_routes(const std::atomic<bool>& ready) {
-    add("GET", "/healthz", [](const httplib::Request&, httplib::Response& res, const Params&) {
+    add("GET", "/healthz", [](const net::Request&, net::Response& res, const Params&) {
       send_json(res, 200, {{"status", "ok"}});
     });
-    add("GET", "/readyz", [&ready](const httplib::Request&, httplib::Response& res, const Params&) {
+    add("GET", "/readyz", [&ready](const net::Request&, net::Response& res, const Params&) {
       if (ready.load()) {
         send_json(res, 200, {{"status", "ready"}});
       } else {
         send_json(res, 503, {{"status", "not ready"}, {"error", "starting or stopping"}});
       }
     });
-    add("POST", "/api/queue", [this](const httplib::Request& req, auto& res, const Params&) {
+    add("POST", "/api/queue", [this](const net::Request& req, auto& res, const Params&) {
       guarded(res, [&] {
         Json body = body_object(req);
         auto joined = service.join(string_field(body, "customer"));
         send_json(res, 201, ticket_json(joined.ticket, joined.position));
       });
     });
-    add("POST", "/api/queue/next", [this](const httplib::Request& req, auto& res, const Params&) {
+    add("POST", "/api/queue/next", [this](const net::Request& req, auto& res, const Params&) {
       guarded(res, [&] {
         Json body = body_object(req);
         auto t = service.next(string_field(body, "admin"));
@@ -178,15 +168,14 @@ struct HttpApi::Impl {
         send_json(res, 200, ticket_json(*t, 0));
       });
     });
-    add("GET", "/api/queue/{ticket}",
-        [this](const httplib::Request&, auto& res, const Params& params) {
-          guarded(res, [&] {
-            auto [t, position] = service.status(params[0]);
-            send_json(res, 200, ticket_json(t, position));
-          });
-        });
+    add("GET", "/api/queue/{ticket}", [this](const net::Request&, auto& res, const Params& params) {
+      guarded(res, [&] {
+        auto [t, position] = service.status(params[0]);
+        send_json(res, 200, ticket_json(t, position));
+      });
+    });
     add("POST", "/api/calls/{ticket}/connected",
-        [this](const httplib::Request& req, auto& res, const Params& params) {
+        [this](const net::Request& req, auto& res, const Params& params) {
           guarded(res, [&] {
             Json body = body_object(req);
             const double ms = number_field(body, "connection_ms");
@@ -195,7 +184,7 @@ struct HttpApi::Impl {
           });
         });
     add("POST", "/api/calls/{ticket}/ended",
-        [this](const httplib::Request&, auto& res, const Params& params) {
+        [this](const net::Request&, auto& res, const Params& params) {
           guarded(res, [&] {
             Ticket t = service.ended(params[0]);
             Json j = ticket_json(t, 0);
@@ -203,158 +192,134 @@ struct HttpApi::Impl {
             send_json(res, 200, j);
           });
         });
-    add("GET", "/api/turn-credentials",
-        [this](const httplib::Request& req, auto& res, const Params&) {
-          guarded(res, [&] {
-            if (!req.has_param("user")) {
-              throw ApiError(400, "missing query parameter 'user'");
-            }
-            TurnCredentials c = service.turn_credentials(req.get_param_value("user"));
-            send_json(res, 200,
-                      {{"username", c.username},
-                       {"credential", c.credential},
-                       {"password", c.credential},
-                       {"ttl", c.ttl_s},
-                       {"uris", c.uris}});
-          });
-        });
+    add("GET", "/api/turn-credentials", [this](const net::Request& req, auto& res, const Params&) {
+      guarded(res, [&] {
+        const auto query = net::parse_query(req.query);
+        const auto user = query.find("user");
+        if (user == query.end()) throw ApiError(400, "missing query parameter 'user'");
+        TurnCredentials c = service.turn_credentials(user->second);
+        send_json(res, 200,
+                  {{"username", c.username},
+                   {"credential", c.credential},
+                   {"password", c.credential},
+                   {"ttl", c.ttl_s},
+                   {"uris", c.uris}});
+      });
+    });
   }
 
   // The one router: the route whose method and template match; 405 with Allow when the path
-  // exists for other methods only; else 404. HEAD is served as GET (cpp-httplib drops the body).
-  void dispatch(const httplib::Request& req, httplib::Response& res) {
+  // exists for other methods only; else 404. HEAD is served as GET (the server drops the body).
+  const Route* dispatch(const net::Request& req, net::Response& res) {
     const std::string_view method = req.method == "HEAD" ? "GET" : std::string_view(req.method);
     std::string allow;
     for (const Route& r : routes) {
       auto params = r.match(req.path);
       if (!params) continue;
       if (r.method == method) {
-        t_request.route = &r;
         r.handler(req, res, *params);
-        return;
+        return &r;
       }
       if (allow.find(r.method) == std::string::npos) {
         allow += (allow.empty() ? "" : ", ") + r.method;
       }
     }
     if (!allow.empty()) {
-      res.set_header("Allow", allow);
+      res.headers.set("Allow", allow);
       send_error(res, 405,
                  "method " + req.method + " is not allowed on " + req.path + "; allowed: " + allow);
-      return;
+      return nullptr;
     }
     send_error(res, 404, "no such route: " + req.method + " " + req.path + " (see docs/api.md)");
+    return nullptr;
   }
 
-  void install() {
-    const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-      dispatch(req, res);
-    };
-    server.Get(".*", handler);
-    server.Post(".*", handler);
-    server.Put(".*", handler);
-    server.Delete(".*", handler);
-    server.Patch(".*", handler);
-    server.Options(".*", handler);
-    server.set_tcp_nodelay(true);  // responses are written in pieces; don't let Nagle hold them
-    server.set_payload_max_length(service.config().max_body_bytes);
-    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      begin(req);
-      // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3), but
-      // cpp-httplib would read one until the connection closes: route it here, bodiless.
-      if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-        dispatch(req, res);
-        return httplib::Server::HandlerResponse::Handled;
+  // The route template a path matches, for the span's url.path: ticket ids are access tokens
+  // (docs/api.md), so a path is recorded with its `{ticket}` segments, never their values.
+  std::string redacted_path(std::string_view path) const {
+    for (const Route& r : routes) {
+      if (r.match(path)) return r.route;
+    }
+    const std::size_t second = path.find('/', 1);  // no route: its first segment only
+    return second == std::string_view::npos ? std::string(path)
+                                            : std::string(path.substr(0, second)) + "/...";
+  }
+
+  // Every request: a server span continuing the caller's trace, current while the route runs,
+  // and one http.server.request.duration value. Runs on the server's blocking pool (a handler
+  // may wait on Redis).
+  void handle(const net::Request& req, net::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    const obs::Context parent = obs::extract([&req](std::string_view name) {
+      std::optional<std::string> joined;
+      for (const auto& [k, v] : req.headers.entries()) {
+        if (k.size() != name.size() ||
+            !std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+              return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+            })) {
+          continue;
+        }
+        joined = joined ? *joined + "," + v : v;
       }
-      return httplib::Server::HandlerResponse::Unhandled;
+      return joined;
     });
-    server.set_post_routing_handler(
-        [this](const httplib::Request& req, httplib::Response& res) { finish(req, res); });
-    server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&,
-                                                                         httplib::Response& res) {
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      if (res.status == 413) {
-        send_error(res, 413,
-                   "request body larger than " + std::to_string(service.config().max_body_bytes) +
-                       " bytes");
-      } else {
-        send_error(res, res.status,
-                   res.status == 400 ? "malformed request (or an unsupported method)"
-                                     : "request refused (HTTP " + std::to_string(res.status) + ")");
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    }));
-    server.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-          std::string what = "unknown exception";
-          try {
-            if (ep) std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-          }
-          if (obs::Span* span = obs::current_span()) {
-            span->record_exception("internal", what);
-            span->set_status(obs::StatusCode::kError, what);
-          }
-          send_error(res, 500, "internal error");
-        });
-  }
-
-  void begin(const httplib::Request& req) {
-    if (t_request.active) abandon();
-    const obs::Context parent = obs::extract(req.headers);
-    t_request.span =
+    obs::Span span =
         obs::start_span(req.method,
-                        {{"http.request.method", req.method},
-                         {"url.path", req.path},
-                         {"url.scheme", "http"},
+                        {{"http.request.method", known_method(req.method)},
+                         {"url.path", redacted_path(req.path)},
+                         {"url.scheme", req.tls ? "https" : "http"},
                          {"server.address", host},
                          {"server.port", port},
-                         {"client.address", req.remote_addr},
-                         {"network.protocol.version",
-                          req.version.size() > 5 ? req.version.substr(5) : req.version}},
+                         {"client.address", req.remote},
+                         {"network.protocol.version", req.version == 10 ? "1.0" : "1.1"}},
                         {.kind = obs::SpanKind::kServer, .parent = &parent});
-    if (req.has_header("User-Agent")) {
-      t_request.span.set_attribute("user_agent.original", req.get_header_value("User-Agent"));
+    if (const auto ua = req.headers.get("User-Agent")) {
+      span.set_attribute("user_agent.original", *ua);
     }
-    t_request.scope.emplace(t_request.span);
-    t_request.start = std::chrono::steady_clock::now();
-    t_request.route = nullptr;
-    t_request.active = true;
-  }
-
-  void finish(const httplib::Request& req, const httplib::Response& res) {
-    if (!t_request.active) return;
+    const Route* route = nullptr;
+    {
+      obs::Scope scope = span.activate();
+      try {
+        route = dispatch(req, res);
+      } catch (const std::exception& e) {
+        span.record_exception("internal", e.what());
+        span.set_status(obs::StatusCode::kError, e.what());
+        res = net::Response{};
+        send_error(res, 500, "internal error");
+      }
+    }
     const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request.start).count();
-    obs::Span& span = t_request.span;
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     span.set_attribute("http.response.status_code", res.status);
     if (res.status >= 500) {
       span.set_attribute("error.type", std::to_string(res.status));
       span.set_status(obs::StatusCode::kError);
     }
-    if (t_request.route != nullptr) {
-      span.set_attribute("http.route", t_request.route->route);
-      span.update_name(req.method + " " + t_request.route->route);
+    if (route != nullptr) {
+      span.set_attribute("http.route", route->route);
+      span.update_name(req.method + " " + route->route);
       duration.record(seconds, {{"http.request.method", req.method},
-                                {"http.route", t_request.route->route},
+                                {"http.route", route->route},
                                 {"http.response.status_code", res.status}});
     } else {
       duration.record(seconds, {{"http.request.method", known_method(req.method)},
                                 {"http.response.status_code", res.status}});
     }
-    t_request.scope.reset();
-    span.end();
-    t_request.active = false;
   }
 
-  // A request whose response was never written (the connection broke): end its span as such.
-  void abandon() {
-    t_request.span.set_status(obs::StatusCode::kError, "no response written");
-    t_request.scope.reset();
-    t_request.span.end();
-    t_request.active = false;
+  // The server's own refusals (413, 431, 400, ...) in the API's JSON error form.
+  void json_refusal(net::Response& res) const {
+    std::string message;
+    if (res.status == 413) {
+      message =
+          "request body larger than " + std::to_string(service.config().max_body_bytes) + " bytes";
+    } else {
+      message = res.body;
+      while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) {
+        message.pop_back();
+      }
+    }
+    send_error(res, res.status, message);
   }
 
   // Semantic conventions: methods outside the known set are reported as _OTHER, so a client
@@ -371,33 +336,45 @@ struct HttpApi::Impl {
 HttpApi::HttpApi(AdminAraService& service, obs::Meter meter)
     : impl_(std::make_unique<Impl>(service, std::move(meter))) {
   impl_->define_routes(ready_);
-  impl_->install();
 }
 
-HttpApi::~HttpApi() = default;
+HttpApi::~HttpApi() {
+  stop();
+}
 
 int HttpApi::bind(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = impl_->server.bind_to_any_port(host);
-  } else if (!impl_->server.bind_to_port(host, port)) {
-    bound = -1;
-  }
-  if (bound <= 0) {
-    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
-                             " (in use, or not an address of this machine)");
-  }
+  net::HttpLimits limits;
+  limits.max_body_bytes = impl_->service.config().max_body_bytes;
+  impl_->server = std::make_unique<net::HttpServer>(net::HttpServerOptions{
+      .host = host,
+      .port = port,
+      .limits = limits,
+      .io_threads = 1,
+      .thread_name = "adminara-http",
+      // Handlers wait on the state store (Redis); one in flight per thread.
+      .blocking_threads = 8,
+      .server_response = [this](net::Response& res) { impl_->json_refusal(res); },
+  });
+  impl_->server->fallback(
+      [this](const net::Request& req, net::Response& res) { impl_->handle(req, res); },
+      {.blocking = true});
   impl_->host = host;
-  impl_->port = bound;
-  return bound;
+  impl_->port = impl_->server->port();
+  return impl_->port;
 }
 
 void HttpApi::run() {
-  impl_->server.listen_after_bind();
+  if (!impl_->server) throw std::logic_error("HttpApi::run() before bind()");
+  impl_->server->start();
+  std::unique_lock lock(impl_->mu);
+  impl_->stopped_cv.wait(lock, [this] { return impl_->stopped; });
 }
 
 void HttpApi::stop() {
-  impl_->server.stop();
+  if (impl_->server) impl_->server->stop(std::chrono::seconds(5));
+  std::lock_guard lock(impl_->mu);
+  impl_->stopped = true;
+  impl_->stopped_cv.notify_all();
 }
 
 }  // namespace adminara::server

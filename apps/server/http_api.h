@@ -1,5 +1,6 @@
-// The HTTP API of adminara-server on cpp-httplib (docs/api.md): JSON in and out, every request a
-// server span that continues an incoming `traceparent`, timed in `http.server.request.duration`.
+// The HTTP API of adminara-server on the library's HTTP server (docs/api.md): JSON in and out,
+// every request a server span that continues an incoming `traceparent`, timed in
+// `http.server.request.duration`.
 //
 // Thread-safety: construct, bind and run from one thread; stop() may be called from any thread.
 #pragma once
@@ -10,10 +11,6 @@
 #include <string>
 
 #include "service.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace adminara::server {
 

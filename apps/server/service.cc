@@ -50,6 +50,26 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
+// A ticket id is its holder's access token to the API: spans carry this reference instead, the
+// first 64 bits of HMAC-SHA256 under a key drawn at start, so the spans of one ticket can be
+// found together in this process' traces but the id cannot be recovered from them.
+std::string ticket_ref(std::string_view id) {
+  static const std::string key = random_hex(32);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(id.data()), id.size(), mac, &len) == nullptr) {
+    return "unavailable";
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < 8 && i < len; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 15];
+  }
+  return out;
+}
+
 // Valid UTF-8 without control characters (C0, DEL), 1 to 128 bytes. Returns what is wrong, or
 // an empty string.
 std::string check_name(std::string_view value, std::string_view what, bool allow_colon) {
@@ -148,13 +168,13 @@ AdminAraService::Joined AdminAraService::join(std::string_view customer) {
   }
   tickets_created_.add(1);
   obs::Span* span = obs::current_span();
-  if (span != nullptr) span->set_attribute("adminara.ticket", t.id);
+  if (span != nullptr) span->set_attribute("adminara.ticket.ref", ticket_ref(t.id));
   return {std::move(t), *position};
 }
 
 std::pair<Ticket, std::size_t> AdminAraService::status(std::string_view ticket_id) const {
   auto t = store_.get(ticket_id);
-  if (!t) throw ApiError(404, "unknown ticket '" + std::string(ticket_id) + "'");
+  if (!t) throw ApiError(404, "unknown ticket");
   const std::size_t position = t->state == TicketState::kWaiting ? store_.position(ticket_id) : 0;
   return {std::move(*t), position};
 }
@@ -169,20 +189,19 @@ std::optional<Ticket> AdminAraService::next(std::string_view admin) {
   const auto waited = static_cast<double>(t->assigned_ms - t->created_ms);
   metrics_.queue_wait_time.record(waited);
   if (obs::Span* span = obs::current_span()) {
-    span->set_attribute("adminara.ticket", t->id);
+    span->set_attribute("adminara.ticket.ref", ticket_ref(t->id));
     span->set_attribute("adminara.queue.wait_ms", waited);
   }
   return t;
 }
 
 namespace {
-[[noreturn]] void throw_transition(Transition r, std::string_view id, const Ticket& t,
-                                   std::string_view needs) {
+[[noreturn]] void throw_transition(Transition r, const Ticket& t, std::string_view needs) {
   if (r == Transition::kUnknownTicket) {
-    throw ApiError(404, "unknown ticket '" + std::string(id) + "'");
+    throw ApiError(404, "unknown ticket");
   }
-  throw ApiError(409, "ticket '" + std::string(id) + "' is " + std::string(to_string(t.state)) +
-                          "; this needs " + std::string(needs));
+  throw ApiError(409, "the ticket is " + std::string(to_string(t.state)) + "; this needs " +
+                          std::string(needs));
 }
 }  // namespace
 
@@ -192,10 +211,10 @@ Ticket AdminAraService::connected(std::string_view ticket_id, double connection_
   }
   Ticket t;
   const Transition r = store_.connect(ticket_id, connection_ms, now_(), &t);
-  if (r != Transition::kDone) throw_transition(r, ticket_id, t, "an assigned ticket");
+  if (r != Transition::kDone) throw_transition(r, t, "an assigned ticket");
   metrics_.webrtc_connection_time.record(connection_ms);
   if (obs::Span* span = obs::current_span()) {
-    span->set_attribute("adminara.ticket", t.id);
+    span->set_attribute("adminara.ticket.ref", ticket_ref(t.id));
     span->set_attribute("webrtc.connection_ms", connection_ms);
   }
   return t;
@@ -205,7 +224,7 @@ Ticket AdminAraService::ended(std::string_view ticket_id) {
   Ticket t;
   const Transition r = store_.end(ticket_id, now_(), &t);
   if (r != Transition::kDone) {
-    throw_transition(r, ticket_id, t, "an assigned or connected ticket");
+    throw_transition(r, t, "an assigned or connected ticket");
   }
   calls_ended_.add(1);
   return t;

@@ -1,7 +1,5 @@
 #include "debug/pages.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -160,15 +158,23 @@ const std::vector<std::string_view>& DebugPages::paths() {
 
 void DebugPages::install(prometheus::MetricsServer& server) {
   for (std::string_view path : paths()) {
+    // On the server's handler pool: a page may take locks and render for a while, and must not
+    // hold up the I/O thread that answers scrapes.
     server.add_get_handler(
-        std::string(path), [this](const httplib::Request& req, httplib::Response& res) {
-          const std::size_t q = req.target.find('?');
-          const std::size_t query_bytes = q == std::string::npos ? 0 : req.target.size() - q - 1;
-          PageResponse r = handle(req.path, req.params, query_bytes);
+        std::string(path),
+        [this](const net::Request& req, net::Response& res) {
+          const std::size_t query_bytes = req.query.size();
+          PageResponse r =
+              handle(req.path,
+                     query_bytes > kMaxQueryBytes ? std::multimap<std::string, std::string>()
+                                                  : net::parse_query(req.query),
+                     query_bytes);
           res.status = r.status;
-          for (auto& [k, v] : r.headers) res.set_header(k, v);
-          res.set_content(std::move(r.body), r.content_type);
-        });
+          for (auto& [k, v] : r.headers) res.headers.set(k, v);
+          res.content_type = std::move(r.content_type);
+          res.body = std::move(r.body);
+        },
+        /*blocking=*/true);
   }
 }
 

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "adminara/obs/http_server.h"
+#include "adminara/obs/web_config.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "debug/job_registry.h"
@@ -38,6 +40,7 @@ struct OtlpSetup {
 // What build() resolved for the debug pages.
 struct DebugSetup {
   bool enabled = false;
+  std::optional<net::WebConfig> web_config;  // for the endpoint (TLS, basic auth, headers)
   std::chrono::milliseconds sample_interval{5000};
   std::shared_ptr<debug::TraceZ> tracez;  // also in the span pipeline's exporters
 };
@@ -89,7 +92,9 @@ class ObservabilityImpl final : public Observability {
       render_options_.unit_suffixes = mcfg.unit_suffixes;
       try {
         server_ = std::make_unique<prometheus::MetricsServer>(
-            mcfg.prometheus_host, mcfg.prometheus_port,
+            prometheus::MetricsServerOptions{.host = mcfg.prometheus_host,
+                                             .port = mcfg.prometheus_port,
+                                             .web_config = std::move(pages.web_config)},
             [this](prometheus::Format format, std::string& out) { render(format, out); });
       } catch (const std::exception& e) {
         provider_.shutdown();
@@ -260,6 +265,39 @@ ObservabilityImpl* build(const Options& options) {
     common::log_warn(
         "the debug pages (ADMINARA_DEBUG_PAGES) need the Prometheus endpoint, which is off "
         "(ENABLE_METRICS / OTEL_METRICS_EXPORTER / OTEL_SDK_DISABLED); they are not served");
+  }
+  if (mcfg.enabled && mcfg.prometheus && !mcfg.web_config_file.empty()) {
+    // Throws ConfigError naming the file, the key and what is accepted: an endpoint meant to be
+    // protected never starts unprotected.
+    pages.web_config = net::load_web_config(mcfg.web_config_file);
+  }
+  if (pages.enabled) {
+    // The pages show span attributes, profiles and job data: fail closed. They are served on a
+    // loopback address, or behind basic auth or verified client certificates, or when allowed
+    // explicitly.
+    const bool authenticated =
+        pages.web_config &&
+        (!pages.web_config->basic_auth_users.empty() ||
+         (pages.web_config->tls &&
+          pages.web_config->tls->client_auth == net::ClientAuth::kRequireAndVerifyClientCert));
+    const bool loopback = net::is_loopback_host(mcfg.prometheus_host);
+    if (!loopback && !authenticated) {
+      const std::string where = "the debug pages on " + mcfg.prometheus_host + ":" +
+                                std::to_string(mcfg.prometheus_port) +
+                                " (OTEL_EXPORTER_PROMETHEUS_HOST) are reachable beyond this host "
+                                "without basic auth or client certificates";
+      if (dcfg.allow_unprotected) {
+        common::log_warn(where +
+                         "; serving them because ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED "
+                         "is set");
+      } else {
+        common::log_warn(where +
+                         "; not serving them (set basic_auth_users or client_auth_type "
+                         "in ADMINARA_WEB_CONFIG_FILE, bind to a loopback address, or "
+                         "set ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED=true)");
+        pages.enabled = false;
+      }
+    }
   }
   if (pages.enabled && cfg.enabled) {
     // Fed on the span pipeline's exporter thread, like any exporter.

@@ -10,7 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "net/web_config.h"
+#include "adminara/obs/web_config.h"
 
 namespace adminara::obs::net {
 namespace {

@@ -1,4 +1,4 @@
-#include "net/http_server.h"
+#include "adminara/obs/http_server.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -39,6 +39,7 @@
 #include "net/tls_context.h"
 
 namespace adminara::obs::net {
+
 // Named, not anonymous: Impl's members and coroutine frames use these types.
 namespace server_detail {
 
@@ -141,8 +142,10 @@ struct Route {
   std::string allow;
   Handler handler;
   bool blocking = false;
+  bool any_method = false;  // the fallback: its handler does its own method checks
 
   bool allows(std::string_view method) const {
+    if (any_method) return true;
     for (const std::string& m : methods) {
       if (m == method || (method == "HEAD" && m == "GET")) return true;
     }
@@ -198,6 +201,55 @@ struct BlockingCall {
 
 using namespace server_detail;  // NOLINT(google-build-using-namespace): this file's own helpers
 
+bool is_loopback_host(const std::string& name) {
+  std::string host = name;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  asio::io_context ctx;
+  tcp::resolver resolver(ctx);
+  error_code ec;
+  const auto results = resolver.resolve(host, "0", tcp::resolver::passive, ec);
+  return !ec && !results.empty() && loopback(results.begin()->endpoint().address());
+}
+
+std::multimap<std::string, std::string> parse_query(std::string_view query) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  auto decode = [&](std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '+') {
+        out += ' ';
+      } else if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+        out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+        i += 2;
+      } else {
+        out += in[i];
+      }
+    }
+    return out;
+  };
+  std::multimap<std::string, std::string> out;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (!pair.empty()) {
+      const std::size_t eq = pair.find('=');
+      out.emplace(decode(pair.substr(0, eq)),
+                  eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
@@ -246,6 +298,8 @@ struct HttpServer::Impl {
                                        std::function<void()> work);
   std::shared_ptr<const Route> find_route(std::string_view path) const;
   Response handler_error(const char* what);
+  // A response the server makes itself, passed through HttpServerOptions::server_response.
+  Response server_response(int status, std::string body) const;
   void stop(std::chrono::milliseconds timeout);
 
   HttpServerOptions options;
@@ -267,6 +321,7 @@ struct HttpServer::Impl {
 
   mutable std::shared_mutex routes_mu;
   std::map<std::string, std::shared_ptr<const Route>, std::less<>> routes;
+  std::shared_ptr<const Route> fallback;  // guarded by routes_mu; may be null
 
   std::mutex mu;  // guards the fields below
   std::condition_variable cv;
@@ -352,7 +407,19 @@ HttpServer::Impl::Impl(HttpServerOptions o) : options(std::move(o)), limits(opti
 std::shared_ptr<const Route> HttpServer::Impl::find_route(std::string_view path) const {
   std::shared_lock lock(routes_mu);
   auto it = routes.find(path);
-  return it == routes.end() ? nullptr : it->second;
+  return it == routes.end() ? fallback : it->second;
+}
+
+Response HttpServer::Impl::server_response(int status, std::string body) const {
+  Response r = simple_response(status, std::move(body));
+  if (options.server_response) {
+    try {
+      options.server_response(r);
+    } catch (...) {
+      r = simple_response(status, "");  // the hook failed: the status alone
+    }
+  }
+  return r;
 }
 
 Response HttpServer::Impl::handler_error(const char* what) {
@@ -365,7 +432,7 @@ Response HttpServer::Impl::handler_error(const char* what) {
   if (options.expose_handler_errors && what != nullptr) {
     body = std::string("Internal Server Error: ") + what + "\n";
   }
-  return simple_response(500, std::move(body));
+  return server_response(500, std::move(body));
 }
 
 asio::awaitable<void> HttpServer::Impl::accept_loop() {
@@ -655,15 +722,15 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
       switch (reject) {
         case 431:
           bump(counters.header_too_large);
-          res = simple_response(431, "Request Header Fields Too Large\n");
+          res = server_response(431, "Request Header Fields Too Large\n");
           break;
         case 413:
           bump(counters.body_too_large);
-          res = simple_response(413, "Content Too Large\n");
+          res = server_response(413, "Content Too Large\n");
           break;
         default:
           bump(counters.bad_requests);
-          res = simple_response(400, "Bad Request\n");
+          res = server_response(400, "Bad Request\n");
           break;
       }
       s->busy = true;
@@ -707,12 +774,12 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
     std::shared_ptr<const Route> route;
     if (limits.max_in_flight != 0 && running >= limits.max_in_flight) {
       bump(counters.in_flight_rejections);
-      res = simple_response(503, "Limit of concurrent requests reached\n");
+      res = server_response(503, "Limit of concurrent requests reached\n");
     } else if (!is_known_method(req.method)) {
-      res = simple_response(501, "Not Implemented\n");
+      res = server_response(501, "Not Implemented\n");
     } else if (!req.path.starts_with('/')) {
       bump(counters.bad_requests);
-      res = simple_response(400, "Bad Request\n");
+      res = server_response(400, "Bad Request\n");
     } else {
       bool authorized = true;
       if (authenticator) {
@@ -723,12 +790,12 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
       }
       if (!authorized) {
         bump(counters.auth_failures);
-        res = simple_response(401, "Unauthorized\n");
+        res = server_response(401, "Unauthorized\n");
         res.headers.set("WWW-Authenticate", "Basic");
       } else if (!(route = find_route(req.path))) {
-        res = simple_response(404, "Not Found\n");
+        res = server_response(404, "Not Found\n");
       } else if (!route->allows(req.method)) {
-        res = simple_response(405, "Method Not Allowed\n");
+        res = server_response(405, "Method Not Allowed\n");
         res.headers.set("Allow", route->allow);
       } else {
         if (!route->blocking) {
@@ -853,6 +920,15 @@ void HttpServer::route(std::string path, std::vector<std::string> methods, Handl
   r->blocking = options.blocking;
   std::unique_lock lock(impl_->routes_mu);
   impl_->routes[std::move(path)] = std::move(r);
+}
+
+void HttpServer::fallback(Handler handler, RouteOptions options) {
+  auto r = std::make_shared<Route>();
+  r->handler = std::move(handler);
+  r->blocking = options.blocking;
+  r->any_method = true;
+  std::unique_lock lock(impl_->routes_mu);
+  impl_->fallback = std::move(r);
 }
 
 void HttpServer::start() {

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "net/web_config.h"
+#include "adminara/obs/web_config.h"
 
 namespace adminara::obs::net {
 

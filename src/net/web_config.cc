@@ -1,4 +1,4 @@
-#include "net/web_config.h"
+#include "adminara/obs/web_config.h"
 
 #include <openssl/ssl.h>
 #include <yaml-cpp/yaml.h>

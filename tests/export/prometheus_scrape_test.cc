@@ -34,8 +34,9 @@ TEST(PrometheusScrape, RealPrometheusIngestsBothFormats) {
     out += f == Format::kOpenMetrics1 ? om : text;
   });
   MetricsServer text_server("127.0.0.1", 0, [&](Format, std::string& out) { out += text; });
-  text_server.add_get_handler("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(text, std::string(content_type(Format::kText004)));
+  text_server.add_get_handler("/metrics", [&](const net::Request&, net::Response& res) {
+    res.body = text;
+    res.content_type = std::string(content_type(Format::kText004));
   });
 
   testing::PrometheusServer prom(testing::PrometheusServer::Options{

@@ -160,9 +160,8 @@ TEST_F(PrometheusServerTest, RenderExceptionIs500AndServerSurvives) {
 }
 
 TEST_F(PrometheusServerTest, ExtraGetHandler) {
-  server_.add_get_handler("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
+  server_.add_get_handler("/healthz",
+                          [](const net::Request&, net::Response& res) { res.body = "ok\n"; });
   auto res = client_.Get("/healthz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);

@@ -2,7 +2,7 @@
 // client: routing and methods, keep-alive and pipelining, the limits (431, 413), deadlines,
 // the connection cap, stop() with clients mid-request, socket hygiene, TLS, mTLS and basic auth.
 // Every loop is bounded in count and time; no assertion depends on how fast anything is.
-#include "net/http_server.h"
+#include "adminara/obs/http_server.h"
 
 #include <crypt.h>
 #include <fcntl.h>
@@ -35,7 +35,7 @@
 
 #include "net/basic_auth.h"
 #include "net/io_runtime.h"
-#include "net/web_config.h"
+#include "adminara/obs/web_config.h"
 
 namespace adminara::obs::net {
 namespace {

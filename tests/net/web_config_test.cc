@@ -1,6 +1,6 @@
 // The exporter-toolkit web configuration: what it accepts, and errors that name the file, the
 // key with its line and column, and what is accepted, without ever quoting a secret.
-#include "net/web_config.h"
+#include "adminara/obs/web_config.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

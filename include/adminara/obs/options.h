@@ -82,6 +82,16 @@ struct Options {
   /// configuration warning and the nearest bound). Unset: ADMINARA_DEBUG_PAGES_INTERVAL (integer
   /// milliseconds), else 5000.
   std::optional<std::chrono::milliseconds> debug_pages_interval;
+  /// Serve the debug pages even when the endpoint is neither bound to a loopback address nor
+  /// protected by basic auth or client certificates (web_config_file). Off, such an endpoint
+  /// leaves /debug/ unserved (404) and init logs why; on, it serves them with a warning. Unset:
+  /// ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED, else false.
+  std::optional<bool> debug_pages_allow_unprotected;
+  /// A Prometheus exporter-toolkit web configuration file (the YAML node_exporter's
+  /// --web.config.file takes): TLS, basic auth and response headers for the /metrics + /debug
+  /// endpoint (docs/operations.md). A file that cannot be used makes init_observability() throw
+  /// ConfigError naming the key. Unset: ADMINARA_WEB_CONFIG_FILE, else plain HTTP without auth.
+  std::optional<std::string> web_config_file;
   /// Where the console exporter writes; null: std::cout. Not owned; must outlive shutdown().
   std::ostream* console_output = nullptr;
   /// Turn every configuration warning into a ConfigError thrown by init_observability().

@@ -1,8 +1,5 @@
 #include "export/prometheus/server.h"
 
-#include <httplib.h>
-#include <netdb.h>
-#include <sys/socket.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -20,7 +17,6 @@ namespace adminara::obs::prometheus {
 namespace {
 
 constexpr std::string_view kMetricsPath = "/metrics";
-constexpr std::size_t kMaxBodyBytes = 16 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -50,13 +46,6 @@ double coding_q(std::string_view params) {
     params.remove_prefix(semi + 1);
   }
   return 1;
-}
-
-// Binding with SO_REUSEADDR only: cpp-httplib's default also sets SO_REUSEPORT, which would let
-// a second server share (and steal connections from) a port that is already in use.
-void socket_options(int sock) {
-  int yes = 1;
-  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
 }
 
 }  // namespace
@@ -102,152 +91,85 @@ std::string gzip(std::string_view data) {
   return out;
 }
 
-MetricsServer::MetricsServer(std::string host, int port, RenderFn render)
-    : host_(std::move(host)),
-      render_(std::move(render)),
-      server_(std::make_unique<httplib::Server>()) {
-  auto fail = [&](std::string_view reason) {
-    throw std::runtime_error("cannot listen on " + host_ + ":" + std::to_string(port) + ": " +
-                             std::string(reason));
-  };
-  if (port < 0 || port > 65535) fail("port out of range");
-  {
-    // Resolved here too so that a bad host is reported with the resolver's reason.
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    addrinfo* result = nullptr;
-    int rc = getaddrinfo(host_.c_str(), std::to_string(port).c_str(), &hints, &result);
-    if (rc != 0) fail(gai_strerror(rc));
-    freeaddrinfo(result);
+MetricsServer::MetricsServer(MetricsServerOptions options, RenderFn render)
+    : render_(std::move(render)) {
+  if (options.port < 0 || options.port > 65535) {
+    throw std::runtime_error("cannot listen on " + options.host + ":" +
+                             std::to_string(options.port) + ": port out of range");
   }
-
-  handlers_.emplace(
-      std::string(kMetricsPath),
-      [this](const httplib::Request& req, httplib::Response& res) { serve_metrics(req, res); });
-  server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  // Nothing served here takes a body: a large one is refused (413) before it is read.
-  server_->set_payload_max_length(kMaxBodyBytes);
-  server_->set_socket_options(socket_options);
-  server_->Get(
-      ".*", [this](const httplib::Request& req, httplib::Response& res) { route_get(req, res); });
-  auto other = [this](const httplib::Request& req, httplib::Response& res) {
-    route_other(req, res);
-  };
-  server_->Post(".*", other);
-  server_->Put(".*", other);
-  server_->Patch(".*", other);
-  server_->Delete(".*", other);
-  server_->Options(".*", other);
-
-  errno = 0;
-  if (port == 0) {
-    port_ = server_->bind_to_any_port(host_);
-  } else {
-    port_ = server_->bind_to_port(host_, port) ? port : -1;
-  }
-  if (port_ < 0) fail(errno != 0 ? std::strerror(errno) : "bind failed");
-
-  listener_ = std::thread([this] {
-    common::set_thread_name("obs-prometheus");
-    server_->listen_after_bind();
-    listener_done_ = true;
+  server_ = std::make_unique<net::HttpServer>(net::HttpServerOptions{
+      .host = std::move(options.host),
+      .port = options.port,
+      .limits = options.limits,
+      .io_threads = 1,
+      .thread_name = "obs-prometheus",
+      .blocking_threads = 2,
+      .web_config = std::move(options.web_config),
+      // Plain answers in the style of Prometheus' own endpoints.
+      .server_response =
+          [](net::Response& res) {
+            if (res.status == 404) res.body = "404 page not found\n";
+            if (res.status == 405) res.body = "405 method not allowed\n";
+          },
   });
-  // httplib's stop() is a no-op until the listener runs, so wait for it before returning.
-  while (!server_->is_running() && !listener_done_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  server_->route(std::string(kMetricsPath), {"GET"},
+                 [this](const net::Request& req, net::Response& res) { serve_metrics(req, res); });
+  server_->start();
 }
+
+MetricsServer::MetricsServer(std::string host, int port, RenderFn render)
+    : MetricsServer(MetricsServerOptions{.host = std::move(host), .port = port},
+                    std::move(render)) {}
 
 MetricsServer::~MetricsServer() {
   stop();
 }
 
+int MetricsServer::port() const {
+  return server_->port();
+}
+const std::string& MetricsServer::host() const {
+  return server_->host();
+}
+bool MetricsServer::is_loopback() const {
+  return server_->is_loopback();
+}
+bool MetricsServer::authenticated() const {
+  return server_->authenticated_or_client_cert();
+}
+bool MetricsServer::tls() const {
+  return server_->tls();
+}
+net::HttpServerStats MetricsServer::stats() const {
+  return server_->stats();
+}
+
 void MetricsServer::stop() {
-  std::lock_guard lock(stop_mu_);
-  server_->stop();
-  if (listener_.joinable()) listener_.join();
+  server_->stop(std::chrono::seconds(2));
 }
 
-void MetricsServer::add_get_handler(std::string path, Handler handler) {
-  std::lock_guard lock(handlers_mu_);
-  handlers_[std::move(path)] = std::move(handler);
+void MetricsServer::add_get_handler(std::string path, Handler handler, bool blocking) {
+  server_->route(std::move(path), {"GET"}, std::move(handler), {.blocking = blocking});
 }
 
-void MetricsServer::route_get(const httplib::Request& req, httplib::Response& res) {
-  Handler handler;
-  {
-    std::lock_guard lock(handlers_mu_);
-    auto it = handlers_.find(req.path);
-    if (it != handlers_.end()) handler = it->second;
-  }
-  if (!handler) {
-    res.status = 404;
-    res.set_content("404 page not found\n", "text/plain; charset=utf-8");
-    return;
-  }
+void MetricsServer::serve_metrics(const net::Request& req, net::Response& res) const {
+  const Format format = negotiate(req.header("Accept"));
   try {
-    handler(req, res);
-  } catch (const std::exception& e) {
-    res.headers.clear();
-    res.status = 500;
-    res.set_content(std::string("internal error: ") + e.what() + "\n", "text/plain; charset=utf-8");
-  }
-}
-
-void MetricsServer::route_other(const httplib::Request& req, httplib::Response& res) {
-  bool known;
-  {
-    std::lock_guard lock(handlers_mu_);
-    known = handlers_.find(req.path) != handlers_.end();
-  }
-  if (known) {
-    res.status = 405;
-    res.set_header("Allow", "GET, HEAD");
-    res.set_content("405 method not allowed\n", "text/plain; charset=utf-8");
-  } else {
-    res.status = 404;
-    res.set_content("404 page not found\n", "text/plain; charset=utf-8");
-  }
-}
-
-void MetricsServer::serve_metrics(const httplib::Request& req, httplib::Response& res) {
-  Format format = negotiate(req.get_header_value("Accept"));
-  auto body = std::make_shared<std::string>();
-  try {
-    render_(format, *body);
-    if (accepts_gzip(req.get_header_value("Accept-Encoding"))) {
-      *body = gzip(*body);
-      res.set_header("Content-Encoding", "gzip");
+    render_(format, res.body);
+    if (!res.body.empty() && accepts_gzip(req.header("Accept-Encoding"))) {
+      res.body = gzip(res.body);
+      res.headers.set("Content-Encoding", "gzip");
     }
   } catch (const std::exception& e) {
-    res.headers.clear();
-    res.status = 500;
-    res.set_content(std::string("scrape failed: ") + e.what() + "\n", "text/plain; charset=utf-8");
+    res = net::Response{.status = 500, .body = std::string("scrape failed: ") + e.what() + "\n"};
     return;
   } catch (...) {
-    res.headers.clear();
-    res.status = 500;
-    res.set_content("scrape failed: unknown exception\n", "text/plain; charset=utf-8");
+    res = net::Response{.status = 500, .body = "scrape failed: unknown exception\n"};
     return;
   }
   res.status = 200;
-  res.set_header("Vary", "Accept, Accept-Encoding");
-  std::string type(content_type(format));
-  if (body->empty()) {
-    res.set_content("", type);
-    return;
-  }
-  // A sized content provider: cpp-httplib sends it as it is. (A body set with set_content()
-  // would be compressed again by cpp-httplib, which compresses text/* bodies on its own, with
-  // brotli first and without honouring q=0.)
-  std::size_t size = body->size();
-  res.set_content_provider(size, type,
-                           [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                             sink.write(body->data() + offset, length);
-                             return true;
-                           });
+  res.headers.set("Vary", "Accept, Accept-Encoding");
+  res.content_type = std::string(content_type(format));
 }
 
 }  // namespace adminara::obs::prometheus

@@ -29,6 +29,9 @@ DebugPagesConfig load_debug_pages_config(const Options& options, EnvReader& env,
                                                               kMinDebugPagesInterval.count(),
                                                               kMaxDebugPagesInterval.count()));
   }
+  c.allow_unprotected = options.debug_pages_allow_unprotected
+                            ? *options.debug_pages_allow_unprotected
+                            : env.get_bool("ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED", false);
   return c;
 }
 

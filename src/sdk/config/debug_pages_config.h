@@ -17,6 +17,9 @@ struct DebugPagesConfig {
   bool explicit_choice = false;
   // Options::debug_pages_interval, else ADMINARA_DEBUG_PAGES_INTERVAL (ms), else 5000.
   std::chrono::milliseconds sample_interval{5000};
+  // Options::debug_pages_allow_unprotected, else ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED, else
+  // false: serve them on an endpoint that is neither loopback nor authenticated.
+  bool allow_unprotected = false;
 };
 
 inline constexpr std::chrono::milliseconds kMinDebugPagesInterval{100};

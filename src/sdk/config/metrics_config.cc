@@ -46,6 +46,11 @@ MetricsConfig load_metrics_config(const Options& options, EnvReader& env) {
       options.prometheus_port
           ? *options.prometheus_port
           : static_cast<int>(env.get_int("OTEL_EXPORTER_PROMETHEUS_PORT", 9464, 0, 65535));
+  if (options.web_config_file) {
+    c.web_config_file = *options.web_config_file;
+  } else if (auto f = env.raw("ADMINARA_WEB_CONFIG_FILE")) {
+    c.web_config_file = std::string(trim_whitespace(*f));
+  }
   c.unit_suffixes = options.prometheus_unit_suffixes
                         ? *options.prometheus_unit_suffixes
                         : env.get_bool("ADMINARA_PROMETHEUS_UNIT_SUFFIXES", false);

@@ -22,6 +22,7 @@ struct MetricsConfig {
   bool unit_suffixes = false;                 // ADMINARA_PROMETHEUS_UNIT_SUFFIXES
   std::size_t cardinality_limit = 2000;       // ADMINARA_METRICS_CARDINALITY_LIMIT
   ExemplarFilter exemplar_filter = ExemplarFilter::kTraceBased;  // OTEL_METRICS_EXEMPLAR_FILTER
+  std::string web_config_file;  // Options::web_config_file, ADMINARA_WEB_CONFIG_FILE; empty: none
 };
 
 /// Resolves the metrics configuration; problems are reported through `env.warnings()`.

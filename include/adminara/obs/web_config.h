@@ -71,7 +71,7 @@ struct WebConfig {
 
 /// Reads and validates the file at `path` (relative paths inside it are joined with the file's
 /// directory). Certificates and keys are not read here; the server reads them when it starts
-/// (make_tls_context in net/tls_context.h) and reports a bad one as a ConfigError too.
+/// and reports a bad one as a ConfigError too.
 /// Throws ConfigError.
 WebConfig load_web_config(const std::string& path);
 

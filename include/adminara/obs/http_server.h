@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,7 +37,7 @@
 #include <utility>
 #include <vector>
 
-#include "net/web_config.h"
+#include "adminara/obs/web_config.h"
 
 namespace adminara::obs::net {
 
@@ -59,6 +60,15 @@ class Headers {
  private:
   std::vector<std::pair<std::string, std::string>> entries_;
 };
+
+/// The parameters of a query string (`a=1&b=x%20y&a=2`), in order, a repeated name kept each
+/// time: `+` and `%XX` decoded (an invalid escape is kept as written), a parameter without `=`
+/// has an empty value.
+std::multimap<std::string, std::string> parse_query(std::string_view query);
+
+/// Whether `host` resolves, as HttpServer binds it (its first address; "[::1]" brackets allowed),
+/// to a loopback address (127.0.0.0/8, ::1). False when it does not resolve.
+bool is_loopback_host(const std::string& host);
 
 /// A request as a handler sees it.
 struct Request {
@@ -98,8 +108,8 @@ struct RouteOptions {
   bool blocking = false;
 };
 
-/// Limits on what one client can make the server hold or wait for. Defaults follow the issue's
-/// targets and common servers (see docs/configuration.md, "HTTP endpoint").
+/// Limits on what one client can make the server hold or wait for. The defaults suit a metrics
+/// endpoint and a small JSON API (docs/configuration.md, "HTTP endpoint", says why each).
 struct HttpLimits {
   /// Request line plus header fields, bytes (Beast's header_limit). Over it: 431, close.
   std::uint32_t max_header_bytes = 8 * 1024;
@@ -148,6 +158,11 @@ struct HttpServerOptions {
   /// Put the exception's what() in a 500's body. Off by default: messages may carry details
   /// (paths, hosts, ids) a client should not see.
   bool expose_handler_errors = false;
+  /// Called with every response the server makes itself (400, 401, 404, 405, 413, 431, 500,
+  /// 501, 503; status and a plain-text body set) before it is sent, to restyle it (a JSON API
+  /// wants JSON errors). Runs on a runtime thread; must not block; may throw (the response is
+  /// then sent with an empty body). Null: sent as is.
+  std::function<void(Response&)> server_response;
 };
 
 /// Counters since construction. Rejections count requests answered with the error (or, for
@@ -185,6 +200,11 @@ class HttpServer {
   /// replacing an earlier route for the path. Allowed at any time, also while serving.
   void route(std::string path, std::vector<std::string> methods, Handler handler,
              RouteOptions options = {});
+
+  /// Serves every request that no route() matches, whatever its path and method (any method
+  /// RFC 9110 defines), with `handler`, which does its own routing (404, 405 with Allow). For a
+  /// HEAD request it sees "HEAD" and its body is dropped. Replaces an earlier fallback.
+  void fallback(Handler handler, RouteOptions options = {});
 
   /// Starts accepting. Idempotent; does nothing after stop().
   void start();
