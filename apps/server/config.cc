@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "adminara/obs/jobs.h"
+#include "adminara/obs/options.h"
 #include "adminara/obs/redis.h"
+#include "adminara/obs/web_config.h"
 
 namespace adminara::server {
 namespace {
@@ -164,6 +166,22 @@ const std::vector<Setting>& setting_table() {
          return {};
        },
        [](const ServerConfig& c) { return obs::jobs::masked_redis_url(c.redis_url); }},
+      {{"--web.config.file", "ADMINARA_WEB_CONFIG_FILE",
+        "empty, or the path of a Prometheus exporter-toolkit web configuration (YAML)",
+        "TLS, basic auth and response headers for the metrics and debug endpoint "
+        "(docs/operations.md), as node_exporter's --web.config.file; empty: plain HTTP, no auth"},
+       [](ServerConfig& c, std::string_view v) -> std::string {
+         if (!v.empty()) {
+           try {
+             (void)obs::net::load_web_config(std::string(v));
+           } catch (const obs::ConfigError& e) {
+             return e.what();
+           }
+         }
+         c.web_config_file = std::string(v);
+         return {};
+       },
+       [](const ServerConfig& c) { return c.web_config_file; }},
       size_setting({"--queue-max-length", "QUEUE_MAX_LENGTH", "1 to 1000000",
                     "customers that may wait at once (more: 503)"},
                    &ServerConfig::queue_max_length, 1, 1000000),

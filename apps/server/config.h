@@ -45,6 +45,9 @@ struct ServerConfig {
 
   // Shared state: jobs and the store on Redis; empty: in memory (one instance).
   std::string redis_url;
+  // The exporter-toolkit web configuration of the metrics + debug endpoint (TLS, basic auth);
+  // empty: plain HTTP. Validated when read.
+  std::string web_config_file;
 
   // Queue and call limits, enforced by session_cleanup; retention of finished tickets.
   std::size_t queue_max_length = 10000;

@@ -43,6 +43,7 @@ int serve(const srv::ServerConfig& config, sigset_t signals) {
   obs::Options options;
   options.service_name = "adminara";
   options.strict_config = true;
+  if (!config.web_config_file.empty()) options.web_config_file = config.web_config_file;
   obs::Observability& o = obs::init_observability(options);
   for (const auto& w : o.config_warnings()) log("observability: " + w);
 

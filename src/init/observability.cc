@@ -280,23 +280,13 @@ ObservabilityImpl* build(const Options& options) {
         (!pages.web_config->basic_auth_users.empty() ||
          (pages.web_config->tls &&
           pages.web_config->tls->client_auth == net::ClientAuth::kRequireAndVerifyClientCert));
-    const bool loopback = net::is_loopback_host(mcfg.prometheus_host);
-    if (!loopback && !authenticated) {
-      const std::string where = "the debug pages on " + mcfg.prometheus_host + ":" +
-                                std::to_string(mcfg.prometheus_port) +
-                                " (OTEL_EXPORTER_PROMETHEUS_HOST) are reachable beyond this host "
-                                "without basic auth or client certificates";
-      if (dcfg.allow_unprotected) {
-        common::log_warn(where +
-                         "; serving them because ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED "
-                         "is set");
-      } else {
-        common::log_warn(where +
-                         "; not serving them (set basic_auth_users or client_auth_type "
-                         "in ADMINARA_WEB_CONFIG_FILE, bind to a loopback address, or "
-                         "set ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED=true)");
-        pages.enabled = false;
-      }
+    std::string warning;
+    pages.enabled = config::serve_debug_pages(dcfg, mcfg.prometheus_host, mcfg.prometheus_port,
+                                              net::is_loopback_host(mcfg.prometheus_host),
+                                              authenticated, warning);
+    if (!warning.empty()) {
+      common::log_warn(warning);
+      warnings.push_back(warning);
     }
   }
   if (pages.enabled && cfg.enabled) {

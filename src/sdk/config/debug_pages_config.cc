@@ -5,6 +5,24 @@
 
 namespace adminara::obs::config {
 
+bool serve_debug_pages(const DebugPagesConfig& config, std::string_view host, int port,
+                       bool loopback, bool authenticated, std::string& warning) {
+  warning.clear();
+  if (loopback || authenticated) return true;
+  warning = "the debug pages on " + std::string(host) + ":" + std::to_string(port) +
+            " (OTEL_EXPORTER_PROMETHEUS_HOST) would be reachable beyond this host without basic "
+            "auth or client certificates; ";
+  if (config.allow_unprotected) {
+    warning += "serving them because ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED is set";
+    return true;
+  }
+  warning +=
+      "not serving them (set basic_auth_users or client_auth_type: RequireAndVerifyClientCert in "
+      "ADMINARA_WEB_CONFIG_FILE, bind to a loopback address, or set "
+      "ADMINARA_DEBUG_PAGES_ALLOW_UNPROTECTED=true)";
+  return false;
+}
+
 DebugPagesConfig load_debug_pages_config(const Options& options, EnvReader& env,
                                          std::string_view deployment_environment) {
   DebugPagesConfig c;

@@ -25,6 +25,14 @@ struct DebugPagesConfig {
 inline constexpr std::chrono::milliseconds kMinDebugPagesInterval{100};
 inline constexpr std::chrono::milliseconds kMaxDebugPagesInterval{3600000};
 
+/// Whether pages that are on get served on an endpoint bound to `host` (`loopback`: it resolves
+/// to a loopback address; `authenticated`: basic auth or verified client certificates). They fail
+/// closed: false, with `warning` saying why and what to change, unless `allow_unprotected` (then
+/// true, and `warning` says they are served unprotected). `warning` is empty when the endpoint is
+/// loopback or authenticated.
+bool serve_debug_pages(const DebugPagesConfig& config, std::string_view host, int port,
+                       bool loopback, bool authenticated, std::string& warning);
+
 /// Resolves the debug pages configuration for `deployment_environment` ("development" or
 /// "production"); problems are reported through `env.warnings()`.
 DebugPagesConfig load_debug_pages_config(const Options& options, EnvReader& env,
