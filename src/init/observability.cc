@@ -96,6 +96,7 @@ class ObservabilityImpl final : public Observability {
                                              .port = mcfg.prometheus_port,
                                              .web_config = std::move(pages.web_config)},
             [this](prometheus::Format format, std::string& out) { render(format, out); });
+        scrape_stats_.server.store(server_.get(), std::memory_order_release);
       } catch (const std::exception& e) {
         provider_.shutdown();
         throw ConfigError(std::string("the Prometheus endpoint (OTEL_EXPORTER_PROMETHEUS_HOST/"

@@ -74,6 +74,57 @@ std::vector<ObservableInstrument> register_self_metrics(MeterProvider& meters,
           "Metrics left out of a scrape because another metric had the same name and another type",
           [scrapes] { return scrapes->metrics_dropped.load(std::memory_order_relaxed); });
 
+  // The endpoint's HTTP server: what it refused or closed, so a flood or a misconfigured scraper
+  // shows on the dashboard (docs/metrics.md).
+  auto http_counter = [&](std::string_view name, std::string_view description, auto observe) {
+    out.push_back(self.create_observable_counter(
+        name,
+        [scrapes, observe](ObservableResult& r) {
+          if (const auto* s = scrapes->server.load(std::memory_order_acquire)) {
+            observe(r, s->stats());
+          }
+        },
+        {.description = description}));
+  };
+  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  http_counter("adminara_obs_http_connections_accepted", "Connections the endpoint accepted",
+               [d](ObservableResult& r, const net::HttpServerStats& s) {
+                 r.observe(d(s.connections_accepted));
+               });
+  http_counter("adminara_obs_http_connections_rejected",
+               "Connections closed at once because the endpoint had max_connections open",
+               [d](ObservableResult& r, const net::HttpServerStats& s) {
+                 r.observe(d(s.connections_rejected));
+               });
+  http_counter("adminara_obs_http_requests_refused",
+               "Requests the endpoint answered with an error before any handler ran, by reason",
+               [d](ObservableResult& r, const net::HttpServerStats& s) {
+                 r.observe(d(s.header_too_large), {{"reason", "header_too_large"}});
+                 r.observe(d(s.body_too_large), {{"reason", "body_too_large"}});
+                 r.observe(d(s.bad_requests), {{"reason", "bad_request"}});
+                 r.observe(d(s.auth_failures), {{"reason", "unauthorized"}});
+                 r.observe(d(s.in_flight_rejections), {{"reason", "in_flight_limit"}});
+                 r.observe(d(s.handler_errors), {{"reason", "handler_error"}});
+               });
+  http_counter("adminara_obs_http_connections_closed",
+               "Connections the endpoint closed itself, by reason (a deadline, a failed TLS "
+               "handshake)",
+               [d](ObservableResult& r, const net::HttpServerStats& s) {
+                 r.observe(d(s.head_timeouts), {{"reason", "head_timeout"}});
+                 r.observe(d(s.body_timeouts), {{"reason", "body_timeout"}});
+                 r.observe(d(s.idle_timeouts), {{"reason", "idle_timeout"}});
+                 r.observe(d(s.write_timeouts), {{"reason", "write_timeout"}});
+                 r.observe(d(s.tls_handshake_failures), {{"reason", "tls_handshake_failed"}});
+               });
+  out.push_back(self.create_observable_gauge(
+      "adminara_obs_http_connections_open",
+      [scrapes](ObservableResult& r) {
+        if (const auto* s = scrapes->server.load(std::memory_order_acquire)) {
+          r.observe(static_cast<double>(s->stats().connections_open));
+        }
+      },
+      {.description = "Connections open to the endpoint"}));
+
   // The OTLP exporters, one series per signal.
   using OtlpField = std::atomic<std::uint64_t> otlp::OtlpStats::*;
   auto otlp_counter = [&](std::string_view name, std::string_view description, OtlpField field) {

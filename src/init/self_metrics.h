@@ -10,6 +10,7 @@
 #include "adminara/obs/metrics.h"
 #include "adminara/obs/tracer.h"
 #include "export/otlp/http_sender.h"
+#include "export/prometheus/server.h"
 
 namespace adminara::obs {
 
@@ -18,6 +19,9 @@ struct ScrapeStats {
   std::atomic<std::uint64_t> scrapes{0};
   std::atomic<std::uint64_t> metrics_dropped{0};  // metrics left out for a conflicting TYPE
   std::atomic<bool> warned_conflict{false};
+  /// The endpoint's server once it runs (its connection and refusal counters); null before.
+  /// The server outlives every collection that reads it.
+  std::atomic<const prometheus::MetricsServer*> server{nullptr};
 };
 
 /// Registers the self-metrics and process metrics; they stay registered while the returned

@@ -147,6 +147,11 @@ TEST_F(EndpointSecurityTest, PlainHttpAndMissingOrWrongCredentialsAreRefused) {
   auto page = client.Get("/debug/api/tracez");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
+  // The refusals are counted in the self-metrics.
+  EXPECT_THAT(obs.render_metrics(),
+              HasSubstr("adminara_obs_http_requests_refused_total{reason=\"unauthorized\",otel_"
+                        "scope_name=\"adminara.obs\",otel_scope_version=\"" +
+                        std::string(version()) + "\"} 2\n"));
 }
 
 TEST_F(EndpointSecurityTest, ABadFileStopsInitNamingTheKeyAndNoSecret) {
