@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "adminara/obs/jobs.h"
-#include "adminara/obs/observability.h"
+#include "adminara/obs/options.h"
 #include "adminara/obs/propagation.h"
 #include "common/utf8.h"
 #include "export/prometheus/accept.h"

@@ -647,10 +647,16 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
     s->busy = false;
     if (s->closing) co_return;
 
-    // Wait for the next request's first byte: under the idle timeout between requests, under
-    // the head deadline for the first one.
+    // The head deadline runs from accept (after the TLS handshake) for the first request, and
+    // from the first byte, or the end of the previous response when the next request is
+    // already buffered (pipelined), for later ones. Between requests the idle timeout applies.
+    auto head_deadline = std::chrono::steady_clock::now() + limits.head_timeout;
     if (buffer.size() == 0) {
-      tcp.expires_after(first ? limits.head_timeout : limits.idle_timeout);
+      if (first) {
+        tcp.expires_at(head_deadline);
+      } else {
+        tcp.expires_after(limits.idle_timeout);
+      }
       const std::size_t room = std::min<std::size_t>(4096, buffer.max_size() - buffer.size());
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room), kTuple);
       if (ec) {
@@ -659,13 +665,14 @@ asio::awaitable<void> HttpServer::Impl::serve_requests(const std::shared_ptr<Ses
         co_return;  // EOF between requests is the normal end of a keep-alive connection
       }
       buffer.commit(n);
+      if (!first) head_deadline = std::chrono::steady_clock::now() + limits.head_timeout;
     }
     first = false;
 
     http::request_parser<http::string_body> parser;
     parser.header_limit(limits.max_header_bytes);
     parser.body_limit(limits.max_body_bytes);  // before the head: Content-Length is checked there
-    tcp.expires_after(limits.head_timeout);
+    tcp.expires_at(head_deadline);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     unsigned version = 11;
     if (parser.is_header_done()) version = parser.get().version();

@@ -282,7 +282,9 @@ void parse_http(Reader& r, const YAML::Node& node, WebConfig& out) {
       continue;
     }
     // headers
-    for (const auto& [name, header_value] : r.entries(value, "http_server_config.headers", {})) {
+    for (const auto& entry : r.entries(value, "http_server_config.headers", {})) {
+      const std::string& name = entry.first;  // a plain reference: lambdas below capture it
+      const YAML::Node& header_value = entry.second;
       const std::string path = "http_server_config.headers." + name;
       const auto* allowed = std::find_if(std::begin(kHeaders), std::end(kHeaders),
                                          [&](const auto& h) { return h.name == name; });

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "adminara/obs/observability.h"
+#include "adminara/obs/options.h"
 #include "net/tls_context.h"
 
 namespace adminara::obs::net {
