@@ -13,12 +13,12 @@
 #include "adminara/obs/jobs.h"
 #include "adminara/obs/options.h"
 #include "adminara/obs/propagation.h"
+#include "adminara/obs/web_config.h"
 #include "common/utf8.h"
 #include "export/prometheus/accept.h"
 #include "export/prometheus/server.h"
 #include "jobs/cron.h"
 #include "net/basic_auth.h"
-#include "adminara/obs/web_config.h"
 #include "sdk/config/otlp_config.h"
 
 namespace adminara::obs::fuzzing {

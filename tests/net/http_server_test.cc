@@ -33,9 +33,9 @@
 
 #include <boost/asio/post.hpp>
 
+#include "adminara/obs/web_config.h"
 #include "net/basic_auth.h"
 #include "net/io_runtime.h"
-#include "adminara/obs/web_config.h"
 
 namespace adminara::obs::net {
 namespace {
