@@ -1,11 +1,11 @@
 #include "export/otlp/http_sender.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <exception>
 
+#include "common/gzip.h"
 #include "common/log.h"
 #include "common/random.h"
 
@@ -25,6 +25,19 @@ bool retryable_status(int status) {
 
 std::string clip(std::string_view s, std::size_t n = 200) {
   return std::string(s.substr(0, n)) + (s.size() > n ? "..." : "");
+}
+
+net::HttpClientOptions client_options(const config::OtlpExporterConfig& c) {
+  net::HttpClientOptions o;
+  o.scheme = c.endpoint.scheme;
+  o.host = c.endpoint.host;
+  o.port = c.endpoint.port;
+  // Without a CA file the system's default store is trusted.
+  o.ca_file = c.certificate;
+  o.client_certificate = c.client_certificate;
+  o.client_key = c.client_key;
+  o.max_response_bytes = OtlpHttpSender::kMaxResponseBytes;
+  return o;
 }
 
 }  // namespace
@@ -57,22 +70,8 @@ OtlpHttpSender::OtlpHttpSender(config::OtlpExporterConfig config, std::string si
       encoding_(config_.protocol == config::OtlpProtocol::kHttpJson ? Encoding::kJson
                                                                     : Encoding::kProtobuf),
       retry_(retry),
-      stats_(stats) {
-  const std::string origin = config_.endpoint.origin();
-  if (!config_.client_certificate.empty()) {
-    client_ =
-        std::make_unique<httplib::Client>(origin, config_.client_certificate, config_.client_key);
-  } else {
-    client_ = std::make_unique<httplib::Client>(origin);
-  }
-  if (config_.endpoint.scheme == "https") {
-    // Without a CA file, cpp-httplib's SSL client trusts the system's default store.
-    if (!config_.certificate.empty()) client_->set_ca_cert_path(config_.certificate.c_str());
-    client_->enable_server_certificate_verification(true);
-  }
-  client_->set_keep_alive(true);
-  client_->set_compress(config_.gzip);
-}
+      stats_(stats),
+      client_(client_options(config_)) {}
 
 OtlpHttpSender::~OtlpHttpSender() = default;
 
@@ -83,8 +82,8 @@ void OtlpHttpSender::cancel() {
   }
   cv_.notify_all();
   // Closes the kept-alive connection (and ends a request in flight): the SDK's instances live
-  // until exit, and an idle connection would otherwise hold a server thread until it times out.
-  client_->stop();
+  // until exit, and an idle connection would otherwise stay open until the collector drops it.
+  client_.cancel();
 }
 
 void OtlpHttpSender::cap_deadline(Clock::time_point deadline) {
@@ -135,11 +134,25 @@ OtlpHttpSender::Result OtlpHttpSender::send(std::string_view body, Clock::time_p
                 " bytes, more than the 64 MiB OTLP receivers accept; the data is dropped");
     return result;
   }
-  httplib::Headers headers;
-  for (const auto& [k, v] : config_.headers) headers.emplace(k, v);
-  headers.emplace("User-Agent", std::string(kUserAgent));
-  const char* content_type =
-      encoding_ == Encoding::kJson ? "application/json" : "application/x-protobuf";
+  net::HttpClient::Headers headers;
+  headers.reserve(config_.headers.size() + 3);
+  headers.emplace_back(
+      "Content-Type", encoding_ == Encoding::kJson ? "application/json" : "application/x-protobuf");
+  headers.emplace_back("User-Agent", std::string(kUserAgent));
+  std::string compressed;
+  if (config_.gzip) {
+    try {
+      compressed = common::gzip(body);
+    } catch (const std::exception& e) {
+      stats_.export_failures.fetch_add(1, std::memory_order_relaxed);
+      log_failure(std::string("not sent: ") + e.what() + "; the data is dropped");
+      return result;
+    }
+    body = compressed;
+    headers.emplace_back("Content-Encoding", "gzip");
+  }
+  // The configured headers last: they may carry credentials, and the client never logs them.
+  for (const auto& [k, v] : config_.headers) headers.emplace_back(k, v);
 
   auto backoff = std::chrono::duration<double, std::milli>(retry_.initial_backoff);
   std::string failure;
@@ -150,25 +163,29 @@ OtlpHttpSender::Result OtlpHttpSender::send(std::string_view body, Clock::time_p
       failure += "the export timeout passed";
       break;
     }
-    // Each attempt may use what is left of the export timeout.
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
-    client_->set_connection_timeout(left);
-    client_->set_read_timeout(left);
-    client_->set_write_timeout(left);
     ++result.attempts;
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     if (result.attempts > 1) stats_.retries.fetch_add(1, std::memory_order_relaxed);
 
-    auto res =
-        client_->Post(config_.endpoint.path, headers, body.data(), body.size(), content_type);
+    // Each attempt may use what is left of the export timeout.
+    const auto res = client_.request("POST", config_.endpoint.path, headers, body, deadline);
     std::optional<std::chrono::milliseconds> retry_after;
-    if (!res) {
-      result.last_status = 0;
-      failure = "request failed: " + httplib::to_string(res.error());
+    if (!res.ok()) {
+      result.last_status = res.status;
+      failure = "request failed: " + res.message;
+      // A collector that answers more than an export response can hold is not asked again;
+      // after cancel() there is nobody to ask.
+      if (res.error == net::HttpClientError::kResponseTooLarge ||
+          res.error == net::HttpClientError::kCancelled ||
+          res.error == net::HttpClientError::kInvalidRequest ||
+          res.error == net::HttpClientError::kTlsSetup) {
+        failure += ", not retried";
+        break;
+      }
     } else {
-      result.last_status = res->status;
-      if (res->status >= 200 && res->status < 300) {
-        const auto ps = decode_partial_success(res->body, encoding_);
+      result.last_status = res.status;
+      if (res.status >= 200 && res.status < 300) {
+        const auto ps = decode_partial_success(res.body, encoding_);
         if (ps && (ps->rejected > 0 || !ps->error_message.empty())) {
           result.rejected = ps->rejected;
           stats_.rejected.fetch_add(
@@ -180,18 +197,18 @@ OtlpHttpSender::Result OtlpHttpSender::send(std::string_view body, Clock::time_p
         result.ok = true;
         return result;
       }
-      std::string message = decode_error_message(res->body, encoding_);
-      failure = "HTTP " + std::to_string(res->status) +
+      std::string message = decode_error_message(res.body, encoding_);
+      failure = "HTTP " + std::to_string(res.status) +
                 (message.empty() ? "" : " (" + clip(message) + ")");
-      if (!retryable_status(res->status)) {
+      if (!retryable_status(res.status)) {
         failure += ", not retried";
         break;
       }
-      if (res->has_header("Retry-After")) {
-        retry_after = parse_retry_after(res->get_header_value("Retry-After"),
-                                        std::chrono::duration_cast<std::chrono::seconds>(
-                                            std::chrono::system_clock::now().time_since_epoch())
-                                            .count());
+      if (const auto value = res.header("Retry-After")) {
+        retry_after =
+            parse_retry_after(*value, std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
       }
     }
     if (result.attempts >= retry_.max_attempts) {

@@ -1,10 +1,11 @@
-// OtlpHttpSender: posts OTLP request bodies to one endpoint over HTTP or HTTPS (cpp-httplib,
+// OtlpHttpSender: posts OTLP request bodies to one endpoint over HTTP or HTTPS (net::HttpClient,
 // keep-alive), with OTLP's failure rules (opentelemetry-proto's docs/specification.md, OTLP/HTTP
 // "Failures" and "Throttling"): 429, 502, 503, 504 and
 // connection errors are retried with exponential backoff and jitter, honouring Retry-After, all
 // within the caller's deadline; 400 and every other status are not retried; a partial success is
-// logged with its count. Failures are logged at most once per kLogInterval (with the number of
-// failures in between) and counted in OtlpStats.
+// logged with its count. A response over kMaxResponseBytes (OTLP responses are small messages)
+// fails the export without being retried and closes the connection. Failures are logged at most
+// once per kLogInterval (with the number of failures in between) and counted in OtlpStats.
 //
 // Thread-safety: send() is called by one thread at a time (the batch processor's worker or the
 // metric reader). cancel() and cap_deadline() may be called from any thread, concurrently with
@@ -15,17 +16,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "export/otlp/encoder.h"
+#include "net/http_client.h"
 #include "sdk/config/otlp_config.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace adminara::obs::otlp {
 
@@ -82,6 +80,9 @@ class OtlpHttpSender {
 
   /// Larger request bodies are not sent (OTLP's recommended receiver limit, before compression).
   static constexpr std::size_t kMaxRequestBytes = std::size_t{64} << 20;
+  /// Larger response bodies (after 64 KiB of head) fail the export: an export response is a
+  /// small protobuf or JSON message (a partial success at most), so more is a misbehaving peer.
+  static constexpr std::uint64_t kMaxResponseBytes = std::uint64_t{4} << 20;
   /// Minimum time between two failure log lines of one sender.
   static constexpr std::chrono::seconds kLogInterval{10};
 
@@ -95,7 +96,7 @@ class OtlpHttpSender {
   const Encoding encoding_;
   const RetryPolicy retry_;
   OtlpStats& stats_;
-  std::unique_ptr<httplib::Client> client_;
+  net::HttpClient client_;
 
   std::mutex mu_;
   std::condition_variable cv_;
