@@ -60,7 +60,7 @@ endforeach()
 # link them too: with the static library they belong in Requires/Libs, which plain
 # `pkg-config --libs` returns (the .private fields are only read with --static).
 get_target_property(_obs_type adminara_obs TYPE)
-set(_pc_deps "cpp-httplib, zlib, hiredis, openssl, yaml-cpp, libcrypt")
+set(_pc_deps "zlib, hiredis, openssl, yaml-cpp, libcrypt")
 if(_obs_type STREQUAL "STATIC_LIBRARY")
   set(ADMINARA_OBS_PC_REQUIRES "nlohmann_json, ${_pc_deps}")
   set(ADMINARA_OBS_PC_REQUIRES_PRIVATE "")

@@ -18,8 +18,8 @@
 #include <string>
 #include <thread>
 
-#include "net/http_server.h"
-#include "net/web_config.h"
+#include "adminara/obs/http_server.h"
+#include "adminara/obs/web_config.h"
 #include "tests/common/raw_http_server.h"
 #include "tests/common/test_certificate.h"
 

@@ -1,7 +1,5 @@
 #include "export/prometheus/server.h"
 
-#include <zlib.h>
-
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/gzip.h"
 #include "common/strings.h"
 #include "common/thread_name.h"
 #include "export/prometheus/accept.h"
@@ -68,27 +67,6 @@ bool accepts_gzip(std::string_view accept_encoding) {
     accept_encoding.remove_prefix(comma + 1);
   }
   return gzip_q >= 0 ? gzip_q > 0 : star_q > 0;
-}
-
-std::string gzip(std::string_view data) {
-  z_stream zs{};
-  // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    throw std::runtime_error("gzip: deflateInit2 failed");
-  }
-  std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  std::size_t produced = zs.total_out;
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("gzip: deflate failed");
-  out.resize(produced);
-  return out;
 }
 
 MetricsServer::MetricsServer(MetricsServerOptions options, RenderFn render)
@@ -157,7 +135,7 @@ void MetricsServer::serve_metrics(const net::Request& req, net::Response& res) c
   try {
     render_(format, res.body);
     if (!res.body.empty() && accepts_gzip(req.header("Accept-Encoding"))) {
-      res.body = gzip(res.body);
+      res.body = common::gzip(res.body);
       res.headers.set("Content-Encoding", "gzip");
     }
   } catch (const std::exception& e) {

@@ -86,8 +86,4 @@ class MetricsServer {
 /// not ruled out by a `gzip;q=0`). Exposed for tests.
 bool accepts_gzip(std::string_view accept_encoding);
 
-/// `data` compressed as one gzip member (RFC 1952) with zlib; throws std::runtime_error when
-/// zlib fails. Exposed for tests.
-std::string gzip(std::string_view data);
-
 }  // namespace adminara::obs::prometheus
