@@ -31,6 +31,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "net/http_text.h"
+
 namespace adminara::obs::net {
 // Named, not anonymous: HttpClient::Impl derives from Client, and coroutine frames use these.
 namespace client_detail {
@@ -51,30 +53,6 @@ constexpr std::size_t kBufferSlack = 64 * 1024;
 constexpr int kMaxInterimResponses = 8;
 
 using Request = http::request<http::span_body<const char>>;
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool is_field_value(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
 
 bool is_ip_literal(const std::string& host) {
   error_code ec;
@@ -522,7 +500,7 @@ HttpClientResponse Client::request(std::string_view method, std::string_view tar
 
 std::optional<std::string_view> HttpClientResponse::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
-    if (client_detail::iequals(n, name)) return std::string_view(v);
+    if (http_iequals(n, name)) return std::string_view(v);
   }
   return std::nullopt;
 }

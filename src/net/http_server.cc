@@ -35,6 +35,7 @@
 
 #include "common/log.h"
 #include "net/basic_auth.h"
+#include "net/http_text.h"
 #include "net/io_runtime.h"
 #include "net/tls_context.h"
 
@@ -63,30 +64,6 @@ constexpr std::chrono::milliseconds kTlsShutdownTime{1000};
 // Slack in the read buffer beyond max_header_bytes: room for the start of a body or the next
 // pipelined request. Chunk-size lines and trailers must fit the buffer, which bounds them.
 constexpr std::size_t kBufferSlack = 4096;
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool http_iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool is_field_value(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
 
 // RFC 9110 section 9.3 plus PATCH (RFC 5789): anything else is answered 501 (section 9.1).
 bool is_known_method(std::string_view m) {
