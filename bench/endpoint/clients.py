@@ -8,7 +8,7 @@ line (the run script parses it):
              second; a connection the server closes is reopened (until --seconds is up), as a
              real attacker would. Prints "ready ..." once the first N are open.
   scrape     COUNT sequential GET /metrics, each on a new connection (the stricter case: the
-             server must also accept it), timing connect to last body byte.
+             server must also accept it), --interval apart, timing connect to last body byte.
   post-flood one chunked POST of --mib MiB to /metrics.
   header-flood one request whose header line is --mib MiB long.
   conn-flood N connections opened at once, held --hold seconds, sending nothing.
@@ -127,6 +127,8 @@ def cmd_scrape(a):
     for _ in range(a.count):
         if time.monotonic() - begin > a.budget:
             break
+        if attempted and a.interval:
+            time.sleep(a.interval)
         attempted += 1
         secs, _st, body, err = http_get(a.port, a.timeout)
         if err:
@@ -217,7 +219,8 @@ def cmd_slowloris(a):
                     first_close = time.monotonic() - begin
                 drop(s)
         open_now = sum(1 for v in conns.values() if v == "open")
-        if not ready_printed and stats["opened"] + stats["connect_failed"] >= a.connections:
+        resolved = stats["opened"] + stats["connect_failed"] >= a.connections
+        if not ready_printed and (resolved or time.monotonic() - begin > a.ready_after):
             print(f"ready open={open_now} after_s={time.monotonic() - begin:.1f}", flush=True)
             ready_printed = True
         if time.monotonic() >= next_dribble:
@@ -233,8 +236,6 @@ def cmd_slowloris(a):
             if a.reopen:
                 for _ in range(a.connections - len(conns)):
                     open_one()
-    if not ready_printed:
-        print("ready open=0 after_s=-1", flush=True)
     open_at_end = sum(1 for v in conns.values() if v == "open")
     for s in list(conns):
         drop(s)
@@ -373,11 +374,14 @@ def main():
     s.add_argument("--connections", type=int, default=1000)
     s.add_argument("--seconds", type=float, default=30)
     s.add_argument("--no-reopen", dest="reopen", action="store_false")
+    s.add_argument("--ready-after", type=float, default=10,
+                   help="print the ready line by then even if connects are still pending")
     s = sub.add_parser("scrape")
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--count", type=int, default=200)
     s.add_argument("--timeout", type=float, default=2.0, help="per scrape, seconds")
     s.add_argument("--budget", type=float, default=30.0, help="for all scrapes, seconds")
+    s.add_argument("--interval", type=float, default=0.0, help="pause between scrapes, seconds")
     for name in ("post-flood", "header-flood"):
         s = sub.add_parser(name)
         s.add_argument("--port", type=int, required=True)
@@ -390,7 +394,8 @@ def main():
     s.add_argument("--connections", type=int, default=2000)
     s.add_argument("--hold", type=float, default=5)
     a = p.parse_args()
-    limits = {"connections": 5000, "count": 10000, "seconds": 300, "hold": 60, "mib": 1024}
+    limits = {"connections": 5000, "count": 10000, "seconds": 300, "hold": 60, "mib": 1024,
+              "interval": 10, "budget": 600}
     for k, v in limits.items():
         if getattr(a, k, 0) > v:
             sys.exit(f"clients.py: --{k} above {v}")
