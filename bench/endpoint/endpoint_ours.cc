@@ -18,27 +18,28 @@ namespace eb = endpoint_bench;
 int main(int argc, char** argv) {
   const sigset_t stop_signals = eb::block_stop_signals();
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
+  const int per_family = eb::series_per_family();
 
   obs::MeterProvider provider(obs::MeterProviderOptions{.cardinality_limit = 100});
   obs::Meter meter = provider.get_meter("bench.endpoint", "1.0");
   for (int f = 0; f < eb::kCounterFamilies; ++f) {
     obs::Counter c = meter.create_counter(eb::family_name("app_requests", f),
                                           {.description = "Requests served."});
-    for (int s = 0; s < eb::kSeriesPerFamily; ++s) {
+    for (int s = 0; s < per_family; ++s) {
       c.add(eb::counter_value(f, s), {{"route", eb::kRoutes[s]}, {"status", eb::status(s)}});
     }
   }
   for (int f = 0; f < eb::kGaugeFamilies; ++f) {
     obs::Gauge g = meter.create_gauge(eb::family_name("app_queue_depth", f),
                                       {.description = "Items waiting."});
-    for (int s = 0; s < eb::kSeriesPerFamily; ++s) {
+    for (int s = 0; s < per_family; ++s) {
       g.set(eb::gauge_value(f, s), {{"route", eb::kRoutes[s]}, {"status", eb::status(s)}});
     }
   }
   for (int f = 0; f < eb::kHistogramFamilies; ++f) {
     obs::Histogram h = meter.create_histogram(eb::family_name("app_request_duration", f),
                                               {.description = "Request duration."});
-    for (int s = 0; s < eb::kSeriesPerFamily; ++s) {
+    for (int s = 0; s < per_family; ++s) {
       for (double v : eb::kObservations) {
         h.record(v, {{"route", eb::kRoutes[s]}, {"status", eb::status(s)}});
       }

@@ -24,6 +24,7 @@ namespace eb = endpoint_bench;
 int main(int argc, char** argv) {
   const sigset_t stop_signals = eb::block_stop_signals();
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
+  const int per_family = eb::series_per_family();
 
   auto registry = std::make_shared<prometheus::Registry>();
   const prometheus::Labels scope = {{"otel_scope_name", "bench.endpoint"},
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
                        .Help("Requests served.")
                        .Labels(scope)
                        .Register(*registry);
-    for (int s = 0; s < eb::kSeriesPerFamily; ++s) {
+    for (int s = 0; s < per_family; ++s) {
       family.Add(labels(s)).Increment(eb::counter_value(f, s));
     }
   }
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
                        .Help("Items waiting.")
                        .Labels(scope)
                        .Register(*registry);
-    for (int s = 0; s < eb::kSeriesPerFamily; ++s) family.Add(labels(s)).Set(eb::gauge_value(f, s));
+    for (int s = 0; s < per_family; ++s) family.Add(labels(s)).Set(eb::gauge_value(f, s));
   }
   const prometheus::Histogram::BucketBoundaries bounds = {
       0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
                        .Help("Request duration.")
                        .Labels(scope)
                        .Register(*registry);
-    for (int s = 0; s < eb::kSeriesPerFamily; ++s) {
+    for (int s = 0; s < per_family; ++s) {
       auto& h = family.Add(labels(s), bounds);
       for (double v : eb::kObservations) h.Observe(v);
     }

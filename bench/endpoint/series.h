@@ -1,12 +1,13 @@
 // The series both endpoint programs serve (bench/endpoint/run compares their HTTP servers, so
 // the two bodies must be the same exposition): 20 counter families, 20 gauge families and 10
 // histogram families over OTel's default bounds, 10 series each with the same two labels,
-// 500 series in all, and the same values in both programs.
+// 500 series in all (series_per_family() can make it fewer), the same values in both programs.
 #pragma once
 
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -18,7 +19,7 @@ namespace endpoint_bench {
 constexpr int kCounterFamilies = 20;
 constexpr int kGaugeFamilies = 20;
 constexpr int kHistogramFamilies = 10;
-constexpr int kSeriesPerFamily = 10;
+constexpr int kSeriesPerFamily = 10;  // at most; see series_per_family()
 
 constexpr std::array<const char*, kSeriesPerFamily> kRoutes = {
     "/api/v1/queue",   "/api/v1/queue/{id}",
@@ -31,6 +32,14 @@ constexpr std::array<const char*, 5> kStatus = {"200", "201", "404", "429", "500
 // Each histogram series records these 16 values once (spread over the default buckets).
 constexpr std::array<double, 16> kObservations = {0.5, 3,   7,   20,  40,   60,   90,   100,
                                                   234, 400, 600, 900, 2000, 4000, 8000, 12000};
+
+// Series per family: ENDPOINT_SERIES_PER_FAMILY (1 to 10; default 10, 500 series). 1 gives
+// 50 series and a body about a tenth the size, where the HTTP layer weighs more than rendering.
+inline int series_per_family() {
+  const char* v = std::getenv("ENDPOINT_SERIES_PER_FAMILY");
+  const int n = v != nullptr ? std::atoi(v) : kSeriesPerFamily;
+  return n >= 1 && n <= kSeriesPerFamily ? n : kSeriesPerFamily;
+}
 
 inline std::string family_name(const char* stem, int f) {
   char buf[64];
