@@ -11,7 +11,9 @@ line (the run script parses it):
              server must also accept it), --interval apart, timing connect to last body byte.
   post-flood one chunked POST of --mib MiB to /metrics.
   header-flood one request whose header line is --mib MiB long.
-  conn-flood N connections opened at once, held --hold seconds, sending nothing.
+  conn-flood N connections opened at once, held --hold seconds, sending nothing; with
+             --request each sends GET /metrics and never reads the response (slow readers,
+             receive buffers set to 4 KiB), which makes the server hold the bodies it renders.
 
 The floods take --pid to sample the server's VmRSS (/proc/<pid>/status) every 10 ms: before
 (just before the flood), peak (during) and after (1 s after the client has closed everything).
@@ -334,11 +336,40 @@ def cmd_conn_flood(a):
     raise_fd_limit()
     rss = RssSampler(a.pid)
     begin = time.monotonic()
-    conns = [c for c in (open_nonblocking(a.port) for _ in range(a.connections)) if c]
+    conns = []
+    for _ in range(a.connections):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if a.request:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window
+        c.setblocking(False)
+        if c.connect_ex((HOST, a.port)) in (0, errno.EINPROGRESS):
+            conns.append(c)
+        else:
+            c.close()
     connect_failed = a.connections - len(conns)
+    requested = 0
+    if a.request:
+        # Send each request once its connect completes (bounded: 5 s for all).
+        pending = set(conns)
+        wsel = selectors.DefaultSelector()
+        for c in conns:
+            wsel.register(c, selectors.EVENT_WRITE)
+        send_end = time.monotonic() + 5
+        while pending and time.monotonic() < send_end:
+            for key, _ev in wsel.select(timeout=0.1):
+                c = key.fileobj
+                wsel.unregister(c)
+                pending.discard(c)
+                try:
+                    c.send(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    requested += 1
+                except OSError:
+                    pass
+        wsel.close()
     sel = selectors.DefaultSelector()
-    for c in conns:
-        sel.register(c, selectors.EVENT_READ)
+    if not a.request:  # slow readers never read; their closes are not watched
+        for c in conns:
+            sel.register(c, selectors.EVENT_READ)
     closed, answered = 0, {}
     # One normal scrape a second into the flood: does the server still answer while flooded?
     scrape = None
@@ -347,7 +378,12 @@ def cmd_conn_flood(a):
         if scrape is None and time.monotonic() - begin > 1.0:
             secs, st, _body, err = http_get(a.port, 2.0)
             scrape = f"{st}{'/' + err if err else ''}/{secs * 1000:.0f}ms"
-        for key, _ev in sel.select(timeout=0.05):
+        if not a.request:
+            events = sel.select(timeout=0.05)
+        else:
+            time.sleep(0.05)
+            events = []
+        for key, _ev in events:
             c = key.fileobj
             try:
                 data = c.recv(4096)
@@ -362,7 +398,7 @@ def cmd_conn_flood(a):
         c.close()
     mem = rss.finish()
     ans = ",".join(f"{k}:{v}" for k, v in sorted(answered.items())) or "-"
-    print(f"connections={a.connections} connect_failed={connect_failed} "
+    print(f"connections={a.connections} connect_failed={connect_failed} requested={requested} "
           f"closed_by_server={closed} answers={ans} scrape_during={scrape} {mem}", flush=True)
 
 
@@ -393,6 +429,8 @@ def main():
     s.add_argument("--pid", type=int, required=True)
     s.add_argument("--connections", type=int, default=2000)
     s.add_argument("--hold", type=float, default=5)
+    s.add_argument("--request", action="store_true",
+                   help="send GET /metrics on each and never read (slow readers)")
     a = p.parse_args()
     limits = {"connections": 5000, "count": 10000, "seconds": 300, "hold": 60, "mib": 1024,
               "interval": 10, "budget": 600}
