@@ -40,11 +40,11 @@ inline JobCounters job_counters(Meter meter) {
 /// Makes the series of (`queue`, `job_name`) exist in both counters, at 0 until counted, so that
 /// a job that never failed shows jobs_failed_total 0 rather than no series (Prometheus'
 /// instrumentation guideline "avoid missing metrics"). bind() creates a series without recording,
-/// so no exemplar points at the caller's span.
-inline void add_job_series(const JobCounters& c, std::string_view queue,
-                           std::string_view job_name) {
-  c.completed.bind({{"queue", queue}, {"job_name", job_name}});
+/// so no exemplar points at the caller's span. Returns the jobs_completed series, bound.
+inline BoundCounter add_job_series(const JobCounters& c, std::string_view queue,
+                                   std::string_view job_name) {
   c.failed.bind({{"queue", queue}, {"job_name", job_name}});
+  return c.completed.bind({{"queue", queue}, {"job_name", job_name}});
 }
 
 /// Fields unset in `over` are taken from `base`.

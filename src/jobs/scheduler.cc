@@ -116,8 +116,8 @@ TimeMs Scheduler::upsert(std::string_view id, const ScheduleOptions& options) {
   Job run = detail::make_run(rec, *first, now);
   const TimeMs next = s_->backend->upsert_schedule(std::move(rec), std::move(run), *first);
   // The job name is known now: its jobs_completed / jobs_failed series exist from here, at 0.
-  detail::add_job_series(detail::job_counters(detail::meter_of(s_->connection)), s_->queue_name,
-                         options.job_name);
+  (void)detail::add_job_series(detail::job_counters(detail::meter_of(s_->connection)),
+                               s_->queue_name, options.job_name);
   return next;
 }
 

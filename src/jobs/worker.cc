@@ -6,7 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "adminara/obs/adminara_metrics.h"
 #include "adminara/obs/jobs.h"
@@ -41,12 +41,13 @@ struct Running {
 struct Slot {
   std::mutex mu;
   std::shared_ptr<Running> job;  // guarded by mu; null when idle
-  // Job names whose jobs_completed / jobs_failed series this thread has made exist (at 0); used
-  // by the slot's processing thread only.
-  std::unordered_set<std::string> counted_names;
+  // Per job name seen by this thread: its jobs_completed series, bound once. Binding makes both
+  // counters' series exist (at 0) from the first job of a name, and a completion then adds
+  // without the attribute lookup. Used by the slot's processing thread only.
+  std::unordered_map<std::string, BoundCounter> completed_by_name;
 };
 
-// Job names are few; the cap bounds the sets only when names carry ids (whose series end in
+// Job names are few; the cap bounds the maps only when names carry ids (whose series end in
 // the cardinality limit's overflow series anyway). Names past it get their series when counted.
 constexpr std::size_t kMaxCountedNames = 1024;
 
@@ -300,9 +301,13 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
     cv.notify_all();
   }
   job.stop_token = r->stop.get_token();
-  if (!slot.counted_names.contains(job.name) && slot.counted_names.size() < kMaxCountedNames) {
-    detail::add_job_series(counters, queue_name, job.name);
-    slot.counted_names.insert(job.name);
+  const BoundCounter* completed = nullptr;
+  if (auto it = slot.completed_by_name.find(job.name); it != slot.completed_by_name.end()) {
+    completed = &it->second;
+  } else if (slot.completed_by_name.size() < kMaxCountedNames) {
+    completed = &slot.completed_by_name
+                     .emplace(job.name, detail::add_job_series(counters, queue_name, job.name))
+                     .first->second;
   }
 
   wait_time.record(static_cast<double>(std::max<TimeMs>(0, job.processed_on - job.ready_on)),
@@ -365,7 +370,11 @@ std::optional<Job> Worker::State::run(Job job, const std::string& token, const s
       why = e.what();
     }
     if (st == FinishStatus::kOk) {
-      counters.completed.add(1, {{"queue", queue_name}, {"job_name", job.name}});
+      if (completed != nullptr) {
+        completed->add(1);
+      } else {
+        counters.completed.add(1, {{"queue", queue_name}, {"job_name", job.name}});
+      }
     } else {
       error = std::make_exception_ptr(
           std::runtime_error("job " + job.id + " could not be completed: " + why));
