@@ -250,19 +250,8 @@ struct HttpApi::Impl {
   // may wait on Redis).
   void handle(const net::Request& req, net::Response& res) {
     const auto start = std::chrono::steady_clock::now();
-    const obs::Context parent = obs::extract([&req](std::string_view name) {
-      std::optional<std::string> joined;
-      for (const auto& [k, v] : req.headers.entries()) {
-        if (k.size() != name.size() ||
-            !std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-              return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
-            })) {
-          continue;
-        }
-        joined = joined ? *joined + "," + v : v;
-      }
-      return joined;
-    });
+    const obs::Context parent =
+        obs::extract([&req](std::string_view name) { return req.headers.joined(name); });
     obs::Span span =
         obs::start_span(req.method,
                         {{"http.request.method", known_method(req.method)},

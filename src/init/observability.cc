@@ -276,11 +276,7 @@ ObservabilityImpl* build(const Options& options) {
     // The pages show span attributes, profiles and job data: fail closed. They are served on a
     // loopback address, or behind basic auth or verified client certificates, or when allowed
     // explicitly.
-    const bool authenticated =
-        pages.web_config &&
-        (!pages.web_config->basic_auth_users.empty() ||
-         (pages.web_config->tls &&
-          pages.web_config->tls->client_auth == net::ClientAuth::kRequireAndVerifyClientCert));
+    const bool authenticated = pages.web_config && pages.web_config->authenticates_clients();
     std::string warning;
     pages.enabled = config::serve_debug_pages(dcfg, mcfg.prometheus_host, mcfg.prometheus_port,
                                               net::is_loopback_host(mcfg.prometheus_host),

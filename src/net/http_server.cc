@@ -241,6 +241,20 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
   return std::nullopt;
 }
 
+std::optional<std::string> Headers::joined(std::string_view name) const {
+  std::optional<std::string> out;
+  for (const auto& [n, v] : entries_) {
+    if (!http_iequals(n, name)) continue;
+    if (out) {
+      *out += ',';
+      *out += v;
+    } else {
+      out.emplace(v);
+    }
+  }
+  return out;
+}
+
 void Headers::add(std::string name, std::string value) {
   entries_.emplace_back(std::move(name), std::move(value));
 }
@@ -293,7 +307,6 @@ struct HttpServer::Impl {
   std::unique_ptr<IoRuntime> auth_pool;  // one thread: bcrypt runs one at a time
   std::shared_ptr<ssl::context> tls_context;
   std::shared_ptr<BasicAuthenticator> authenticator;
-  bool client_cert_required = false;
   std::vector<std::pair<std::string, std::string>> extra_headers;
 
   std::optional<tcp::acceptor> acceptor;
@@ -326,7 +339,6 @@ HttpServer::Impl::Impl(HttpServerOptions o) : options(std::move(o)), limits(opti
     const WebConfig& wc = *options.web_config;
     if (wc.tls) {
       tls_context = make_tls_context(*wc.tls, wc.source);
-      client_cert_required = wc.tls->client_auth == ClientAuth::kRequireAndVerifyClientCert;
     }
     if (!wc.basic_auth_users.empty()) {
       authenticator = std::make_shared<BasicAuthenticator>(wc.basic_auth_users);
@@ -959,7 +971,7 @@ bool HttpServer::tls() const {
   return impl_->tls_context != nullptr;
 }
 bool HttpServer::authenticated_or_client_cert() const {
-  return impl_->authenticator != nullptr || impl_->client_cert_required;
+  return impl_->options.web_config && impl_->options.web_config->authenticates_clients();
 }
 int HttpServer::native_listen_handle() const {
   return impl_->listen_fd;

@@ -48,6 +48,9 @@ class Headers {
  public:
   /// The first value of `name`, or nullopt.
   std::optional<std::string_view> get(std::string_view name) const;
+  /// Every value of `name` joined by ',' in arrival order (RFC 9110 section 5.3: a repeated
+  /// field is one comma-separated list), or nullopt. What obs::extract() expects of a getter.
+  std::optional<std::string> joined(std::string_view name) const;
   bool contains(std::string_view name) const { return get(name).has_value(); }
   /// Appends a field (a repeated name keeps both).
   void add(std::string name, std::string value);

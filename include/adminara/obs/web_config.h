@@ -67,6 +67,13 @@ struct WebConfig {
   bool http2 = true;
   /// Where the configuration came from (a path), for messages.
   std::string source;
+
+  /// Whether clients must prove who they are: basic_auth_users, or TLS with
+  /// RequireAndVerifyClientCert.
+  bool authenticates_clients() const {
+    return !basic_auth_users.empty() ||
+           (tls && tls->client_auth == ClientAuth::kRequireAndVerifyClientCert);
+  }
 };
 
 /// Reads and validates the file at `path` (relative paths inside it are joined with the file's

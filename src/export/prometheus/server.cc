@@ -1,30 +1,18 @@
 #include "export/prometheus/server.h"
 
-#include <atomic>
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <stdexcept>
 #include <utility>
 
 #include "common/gzip.h"
 #include "common/strings.h"
-#include "common/thread_name.h"
 #include "export/prometheus/accept.h"
+#include "net/http_text.h"
 
 namespace adminara::obs::prometheus {
 namespace {
 
 constexpr std::string_view kMetricsPath = "/metrics";
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // The q-value of one coding entry ("gzip;q=0.5" -> 0.5); a missing or malformed q counts as 1.
 double coding_q(std::string_view params) {
@@ -58,7 +46,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
     std::size_t semi = entry.find(';');
     std::string_view coding = common::trim_ows(entry.substr(0, semi));
     int q = semi == std::string_view::npos ? 1 : (coding_q(entry.substr(semi + 1)) > 0 ? 1 : 0);
-    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    if (net::http_iequals(coding, "gzip") || net::http_iequals(coding, "x-gzip")) {
       gzip_q = std::max(gzip_q, q);
     } else if (coding == "*") {
       star_q = std::max(star_q, q);
@@ -71,10 +59,6 @@ bool accepts_gzip(std::string_view accept_encoding) {
 
 MetricsServer::MetricsServer(MetricsServerOptions options, RenderFn render)
     : render_(std::move(render)) {
-  if (options.port < 0 || options.port > 65535) {
-    throw std::runtime_error("cannot listen on " + options.host + ":" +
-                             std::to_string(options.port) + ": port out of range");
-  }
   server_ = std::make_unique<net::HttpServer>(net::HttpServerOptions{
       .host = std::move(options.host),
       .port = options.port,
@@ -108,15 +92,6 @@ int MetricsServer::port() const {
 }
 const std::string& MetricsServer::host() const {
   return server_->host();
-}
-bool MetricsServer::is_loopback() const {
-  return server_->is_loopback();
-}
-bool MetricsServer::authenticated() const {
-  return server_->authenticated_or_client_cert();
-}
-bool MetricsServer::tls() const {
-  return server_->tls();
 }
 net::HttpServerStats MetricsServer::stats() const {
   return server_->stats();

@@ -59,11 +59,6 @@ class MetricsServer {
   /// The bound port (the actual one when 0 was asked for).
   int port() const;
   const std::string& host() const;
-  /// Whether the bound address is a loopback address.
-  bool is_loopback() const;
-  /// Whether clients must authenticate (basic auth, or a verified client certificate).
-  bool authenticated() const;
-  bool tls() const;
   net::HttpServerStats stats() const;
 
   /// Stops accepting, lets requests in flight finish (bounded) and joins the threads.
